@@ -1,0 +1,81 @@
+# agentcore-vpce-operator
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+K8S_VERSION ?= 1.37.2
+IMG ?= ghcr.io/agentcore-io/vpce-operator:dev
+GO_TEST_FLAGS ?= -race -count=1 -timeout=40m
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code, CRDs and RBAC from the Go types and markers.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./api/..."
+	$(CONTROLLER_GEN) crd rbac:roleName=manager-role paths="./api/..." paths="./controllers/..." \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: verify
+verify: generate ## Regenerate everything generated and fail if the tree differs.
+	go mod tidy
+	gofmt -l . | grep -v '^bin/' | (! grep .) || (echo "gofmt: the files above are not formatted" && exit 1)
+	@if [ -n "$$(git status --porcelain -- api config go.mod go.sum)" ]; then \
+		echo "verify: generated files are out of date; run 'make generate' and commit:"; \
+		git status --porcelain -- api config go.mod go.sum; git --no-pager diff --stat -- api config go.mod go.sum; exit 1; \
+	fi
+	@echo "verify: generated files are up to date"
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint.
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: envtest
+envtest: ## Build (once) kube-apiserver, etcd and kubectl for envtest into bin/k8s/.
+	@hack/envtest-binaries.sh >/dev/null
+
+.PHONY: test
+test: envtest ## Run unit tests and the envtest suites (builds the envtest binaries on first use).
+	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: bench
+bench: envtest ## Run the benchmarks and print their figures.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager, the EC2 simulator and the local environment into bin/.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/ec2sim ./cmd/ec2sim
+
+.PHONY: docker-build
+docker-build: ## Build the container image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Tools
+
+$(CONTROLLER_GEN):
+	@mkdir -p $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
+
+$(GOLANGCI_LINT):
+	@mkdir -p $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(LOCALBIN)/golangci-lint $(GOLANGCI_LINT)

@@ -1,0 +1,69 @@
+package v1alpha1
+
+// Condition types of a GatewayEndpoint.
+const (
+	// ConditionSecurityGroupReady: the endpoint's security group exists with
+	// exactly the desired inbound rules (or the given groups exist).
+	ConditionSecurityGroupReady = "SecurityGroupReady"
+	// ConditionEndpointAvailable: the interface endpoint is available and
+	// matches the spec (subnets, groups, DNS).
+	ConditionEndpointAvailable = "EndpointAvailable"
+	// ConditionPolicyApplied: the endpoint policy document is the merge of
+	// the accepted GatewayAccessPolicies (or the whenNoPolicies document).
+	ConditionPolicyApplied = "PolicyApplied"
+	// ConditionReconciling (kstatus): work is under way.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled (kstatus): progress needs a human.
+	ConditionStalled = "Stalled"
+)
+
+// Condition types of a GatewayAccessPolicy.
+const (
+	// ConditionAccepted: the policy is valid, its endpoint exists and admits
+	// the policy's namespace.
+	ConditionAccepted = "Accepted"
+	// ConditionApplied: the policy's statement is in the endpoint's document.
+	ConditionApplied = "Applied"
+)
+
+// ConditionReady is on both kinds: for a GatewayEndpoint every other
+// condition holds; for a GatewayAccessPolicy it is applied and the gateway's
+// policy cache has had time to pick it up.
+const ConditionReady = "Ready"
+
+// Condition reasons.
+const (
+	ReasonReconciling               = "Reconciling"
+	ReasonReady                     = "Ready"
+	ReasonNotReady                  = "NotReady"
+	ReasonCreating                  = "Creating"
+	ReasonUpdating                  = "Updating"
+	ReasonDeleting                  = "Deleting"
+	ReasonPending                   = "Pending"
+	ReasonAvailable                 = "Available"
+	ReasonEndpointFailed            = "EndpointFailed"
+	ReasonRulesInSync               = "RulesInSync"
+	ReasonExistingGroups            = "ExistingGroups"
+	ReasonSecurityGroupError        = "SecurityGroupError"
+	ReasonInvalidSpec               = "InvalidSpec"
+	ReasonAccessDenied              = "AccessDenied"
+	ReasonAWSError                  = "AWSError"
+	ReasonThrottled                 = "Throttled"
+	ReasonEndpointNotFound          = "EndpointNotFound"
+	ReasonAdoptionFailed            = "AdoptionFailed"
+	ReasonWaitingForEndpoint        = "WaitingForEndpoint"
+	ReasonPolicyInSync              = "PolicyInSync"
+	ReasonPolicyTooLarge            = "PolicyTooLarge"
+	ReasonNoPoliciesDenyAll         = "NoPoliciesDenyAll"
+	ReasonNoPoliciesAllowAll        = "NoPoliciesAllowAll"
+	ReasonResolverOptionUnsupported = "InboundResolverOptionUnsupported"
+
+	ReasonAccepted            = "Accepted"
+	ReasonEndpointMissing     = "EndpointMissing"
+	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
+	ReasonRegionMismatch      = "RegionMismatch"
+	ReasonApplied             = "Applied"
+	ReasonAwaitingPropagation = "AwaitingPropagation"
+	ReasonEffective           = "Effective"
+	ReasonNotAccepted         = "NotAccepted"
+)

@@ -1,0 +1,315 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+)
+
+const tagUIDKey = v1alpha1.TagUID
+
+// Endpoint is an interface VPC endpoint as EC2 reports it.
+type Endpoint struct {
+	ID                     string
+	VpcID                  string
+	ServiceName            string
+	Type                   string
+	State                  string // lower case
+	SubnetIDs              []string
+	SecurityGroupIDs       []string
+	NetworkInterfaceIDs    []string
+	PrivateDNSEnabled      bool
+	OnlyForInboundResolver bool
+	IPAddressType          string
+	PolicyDocument         string
+	DNSEntries             []DNSEntry
+	Tags                   map[string]string
+}
+
+// DNSEntry is one DNS name of an endpoint.
+type DNSEntry struct {
+	Name         string
+	HostedZoneID string
+}
+
+// Gone says whether the endpoint no longer exists for practical purposes.
+func (e *Endpoint) Gone() bool {
+	return e == nil || e.State == "deleted"
+}
+
+func endpointFromEC2(v types.VpcEndpoint) *Endpoint {
+	e := &Endpoint{
+		ID:                  awssdk.ToString(v.VpcEndpointId),
+		VpcID:               awssdk.ToString(v.VpcId),
+		ServiceName:         awssdk.ToString(v.ServiceName),
+		Type:                string(v.VpcEndpointType),
+		State:               strings.ToLower(string(v.State)),
+		SubnetIDs:           sorted(v.SubnetIds),
+		NetworkInterfaceIDs: sorted(v.NetworkInterfaceIds),
+		PrivateDNSEnabled:   awssdk.ToBool(v.PrivateDnsEnabled),
+		IPAddressType:       string(v.IpAddressType),
+		PolicyDocument:      awssdk.ToString(v.PolicyDocument),
+		Tags:                fromEC2Tags(v.Tags),
+	}
+	for _, g := range v.Groups {
+		e.SecurityGroupIDs = append(e.SecurityGroupIDs, awssdk.ToString(g.GroupId))
+	}
+	sort.Strings(e.SecurityGroupIDs)
+	if v.DnsOptions != nil {
+		e.OnlyForInboundResolver = awssdk.ToBool(v.DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint)
+	}
+	for _, d := range v.DnsEntries {
+		e.DNSEntries = append(e.DNSEntries, DNSEntry{Name: awssdk.ToString(d.DnsName), HostedZoneID: awssdk.ToString(d.HostedZoneId)})
+	}
+	return e
+}
+
+func (c *Client) describeEndpoints(filterName string, keyOf func(types.VpcEndpoint) string) func(context.Context, []string) (map[string][]types.VpcEndpoint, error) {
+	return func(ctx context.Context, keys []string) (map[string][]types.VpcEndpoint, error) {
+		out := map[string][]types.VpcEndpoint{}
+		pages := ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{
+			Filters: []types.Filter{filter(filterName, keys...)},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("describing vpc endpoints: %w", err)
+			}
+			for _, v := range page.VpcEndpoints {
+				k := keyOf(v)
+				out[k] = append(out[k], v)
+			}
+		}
+		return out, nil
+	}
+}
+
+// EndpointByID returns the endpoint with id, or nil if EC2 does not know it.
+func (c *Client) EndpointByID(ctx context.Context, id string) (*Endpoint, error) {
+	found, err := c.endpointsByID.get(ctx, id)
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return endpointFromEC2(found[0]), nil
+}
+
+// EndpointByOwner returns the live endpoint tagged with the owner's UID, or
+// nil. Endpoints already deleted are skipped.
+func (c *Client) EndpointByOwner(ctx context.Context, uid string) (*Endpoint, error) {
+	found, err := c.endpointsByOwner.get(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range found {
+		if e := endpointFromEC2(v); !e.Gone() && e.State != "deleting" {
+			return e, nil
+		}
+	}
+	return nil, nil
+}
+
+// EndpointSpec is an endpoint as the operator wants it.
+type EndpointSpec struct {
+	VpcID                  string
+	ServiceName            string
+	SubnetIDs              []string
+	SecurityGroupIDs       []string
+	PrivateDNSEnabled      bool
+	OnlyForInboundResolver *bool // nil: not sent (unsupported or unset)
+	IPAddressType          string
+	PolicyDocument         string
+	Tags                   map[string]string
+	ClientToken            string
+}
+
+// CreateEndpoint creates an interface endpoint with its policy and tags in
+// one call, idempotent by ClientToken.
+func (c *Client) CreateEndpoint(ctx context.Context, s EndpointSpec) (*Endpoint, error) {
+	in := &ec2.CreateVpcEndpointInput{
+		VpcId:             awssdk.String(s.VpcID),
+		ServiceName:       awssdk.String(s.ServiceName),
+		VpcEndpointType:   types.VpcEndpointTypeInterface,
+		SubnetIds:         sortedCopy(s.SubnetIDs),
+		SecurityGroupIds:  sortedCopy(s.SecurityGroupIDs),
+		PrivateDnsEnabled: awssdk.Bool(s.PrivateDNSEnabled),
+		IpAddressType:     types.IpAddressType(s.IPAddressType),
+		DnsOptions:        dnsOptions(s.IPAddressType, s.OnlyForInboundResolver),
+		PolicyDocument:    awssdk.String(s.PolicyDocument),
+		TagSpecifications: tagSpecification(types.ResourceTypeVpcEndpoint, s.Tags),
+		ClientToken:       awssdk.String(s.ClientToken),
+	}
+	out, err := c.api.CreateVpcEndpoint(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("creating vpc endpoint: %w", err)
+	}
+	return endpointFromEC2(*out.VpcEndpoint), nil
+}
+
+func dnsOptions(ipType string, onlyInbound *bool) *types.DnsOptionsSpecification {
+	opts := &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(ipType)}
+	if onlyInbound != nil {
+		opts.PrivateDnsOnlyForInboundResolverEndpoint = awssdk.Bool(*onlyInbound)
+	}
+	return opts
+}
+
+// EndpointChange is everything one ModifyVpcEndpoint call must change.
+type EndpointChange struct {
+	AddSubnetIDs, RemoveSubnetIDs               []string
+	AddSecurityGroupIDs, RemoveSecurityGroupIDs []string
+	PrivateDNSEnabled                           *bool
+	OnlyForInboundResolver                      *bool
+	IPAddressType                               string
+	PolicyDocument                              *string
+}
+
+// Empty says whether nothing needs to change.
+func (ch EndpointChange) Empty() bool {
+	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs)+len(ch.AddSecurityGroupIDs)+len(ch.RemoveSecurityGroupIDs) == 0 &&
+		ch.PrivateDNSEnabled == nil && ch.OnlyForInboundResolver == nil && ch.IPAddressType == "" && ch.PolicyDocument == nil
+}
+
+// String lists what changes, for events and logs.
+func (ch EndpointChange) String() string {
+	var parts []string
+	add := func(what string, ids []string) {
+		if len(ids) > 0 {
+			parts = append(parts, what+" "+strings.Join(ids, ","))
+		}
+	}
+	add("add subnets", ch.AddSubnetIDs)
+	add("remove subnets", ch.RemoveSubnetIDs)
+	add("add security groups", ch.AddSecurityGroupIDs)
+	add("remove security groups", ch.RemoveSecurityGroupIDs)
+	if ch.PrivateDNSEnabled != nil {
+		parts = append(parts, fmt.Sprintf("private DNS %t", *ch.PrivateDNSEnabled))
+	}
+	if ch.OnlyForInboundResolver != nil {
+		parts = append(parts, fmt.Sprintf("private DNS only for inbound resolver %t", *ch.OnlyForInboundResolver))
+	}
+	if ch.IPAddressType != "" {
+		parts = append(parts, "IP address type "+ch.IPAddressType)
+	}
+	if ch.PolicyDocument != nil {
+		parts = append(parts, "policy document")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// DiffEndpoint is what turns observed into desired. The policy is compared
+// by the caller (semantically); policyDiffers says whether to write it.
+func DiffEndpoint(desired EndpointSpec, observed *Endpoint, policyDiffers bool) EndpointChange {
+	var ch EndpointChange
+	ch.AddSubnetIDs, ch.RemoveSubnetIDs = setDiff(desired.SubnetIDs, observed.SubnetIDs)
+	ch.AddSecurityGroupIDs, ch.RemoveSecurityGroupIDs = setDiff(desired.SecurityGroupIDs, observed.SecurityGroupIDs)
+	if desired.PrivateDNSEnabled != observed.PrivateDNSEnabled {
+		ch.PrivateDNSEnabled = awssdk.Bool(desired.PrivateDNSEnabled)
+	}
+	if desired.OnlyForInboundResolver != nil && *desired.OnlyForInboundResolver != observed.OnlyForInboundResolver {
+		ch.OnlyForInboundResolver = awssdk.Bool(*desired.OnlyForInboundResolver)
+	}
+	if desired.IPAddressType != "" && desired.IPAddressType != observed.IPAddressType {
+		ch.IPAddressType = desired.IPAddressType
+	}
+	if policyDiffers {
+		ch.PolicyDocument = awssdk.String(desired.PolicyDocument)
+	}
+	return ch
+}
+
+// ModifyEndpoint applies ch in one ModifyVpcEndpoint call.
+func (c *Client) ModifyEndpoint(ctx context.Context, id string, ch EndpointChange) error {
+	in := &ec2.ModifyVpcEndpointInput{
+		VpcEndpointId:          awssdk.String(id),
+		AddSubnetIds:           ch.AddSubnetIDs,
+		RemoveSubnetIds:        ch.RemoveSubnetIDs,
+		AddSecurityGroupIds:    ch.AddSecurityGroupIDs,
+		RemoveSecurityGroupIds: ch.RemoveSecurityGroupIDs,
+		PrivateDnsEnabled:      ch.PrivateDNSEnabled,
+		PolicyDocument:         ch.PolicyDocument,
+	}
+	if ch.IPAddressType != "" {
+		in.IpAddressType = types.IpAddressType(ch.IPAddressType)
+		in.DnsOptions = dnsOptions(ch.IPAddressType, ch.OnlyForInboundResolver)
+	} else if ch.OnlyForInboundResolver != nil {
+		in.DnsOptions = &types.DnsOptionsSpecification{PrivateDnsOnlyForInboundResolverEndpoint: ch.OnlyForInboundResolver}
+	}
+	if _, err := c.api.ModifyVpcEndpoint(ctx, in); err != nil {
+		return fmt.Errorf("modifying vpc endpoint %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteEndpoint starts deleting the endpoint. An endpoint EC2 no longer
+// knows counts as deleted.
+func (c *Client) DeleteEndpoint(ctx context.Context, id string) error {
+	out, err := c.api.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	if err != nil {
+		if IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("deleting vpc endpoint %s: %w", id, err)
+	}
+	for _, u := range out.Unsuccessful {
+		if u.Error == nil {
+			continue
+		}
+		code := awssdk.ToString(u.Error.Code)
+		if strings.HasSuffix(code, ".NotFound") {
+			continue
+		}
+		return fmt.Errorf("deleting vpc endpoint %s: %s: %s", id, code, awssdk.ToString(u.Error.Message))
+	}
+	return nil
+}
+
+// TagResource adds or updates tags on an EC2 resource.
+func (c *Client) TagResource(ctx context.Context, id string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	if _, err := c.api.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: toEC2Tags(tags)}); err != nil {
+		return fmt.Errorf("tagging %s: %w", id, err)
+	}
+	return nil
+}
+
+func sorted(s []string) []string {
+	sort.Strings(s)
+	return s
+}
+
+func sortedCopy(s []string) []string {
+	return sorted(append([]string(nil), s...))
+}
+
+// setDiff returns what want has that has lacks, and what has has that want
+// lacks, each sorted.
+func setDiff(want, has []string) (add, remove []string) {
+	wantSet := make(map[string]bool, len(want))
+	for _, w := range want {
+		wantSet[w] = true
+	}
+	hasSet := make(map[string]bool, len(has))
+	for _, h := range has {
+		hasSet[h] = true
+		if !wantSet[h] {
+			remove = append(remove, h)
+		}
+	}
+	for w := range wantSet {
+		if !hasSet[w] {
+			add = append(add, w)
+		}
+	}
+	sort.Strings(add)
+	sort.Strings(remove)
+	return add, remove
+}

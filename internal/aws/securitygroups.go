@@ -1,0 +1,275 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// HTTPSPort is the only port the managed security group opens.
+const HTTPSPort = 443
+
+// SourceKind is where an ingress rule admits traffic from.
+type SourceKind string
+
+// Kinds of ingress sources.
+const (
+	SourceSecurityGroup SourceKind = "sg"
+	SourceIPv4          SourceKind = "ipv4"
+	SourceIPv6          SourceKind = "ipv6"
+	SourcePrefixList    SourceKind = "pl"
+)
+
+// IngressRule is one inbound rule, in the flattened form the diff works on
+// (EC2 groups several sources under one IpPermission).
+type IngressRule struct {
+	Protocol string // "tcp", "-1", ...
+	FromPort int32
+	ToPort   int32
+	Kind     SourceKind
+	Source   string
+}
+
+func (r IngressRule) String() string {
+	return fmt.Sprintf("%s/%d-%d from %s", r.Protocol, r.FromPort, r.ToPort, r.Source)
+}
+
+// SecurityGroup is a security group as EC2 reports it.
+type SecurityGroup struct {
+	ID      string
+	Name    string
+	VpcID   string
+	Ingress []IngressRule
+	Tags    map[string]string
+}
+
+// DesiredIngress is HTTPS from each source and nothing else.
+func DesiredIngress(groupIDs, cidrs, prefixLists []string) []IngressRule {
+	var rules []IngressRule
+	add := func(kind SourceKind, src string) {
+		rules = append(rules, IngressRule{Protocol: "tcp", FromPort: HTTPSPort, ToPort: HTTPSPort, Kind: kind, Source: src})
+	}
+	for _, g := range groupIDs {
+		add(SourceSecurityGroup, g)
+	}
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(c); err == nil && p.Addr().Is6() {
+			add(SourceIPv6, c)
+		} else {
+			add(SourceIPv4, c)
+		}
+	}
+	for _, p := range prefixLists {
+		add(SourcePrefixList, p)
+	}
+	return rules
+}
+
+// DiffIngress returns the rules to authorize and to revoke so that observed
+// becomes exactly desired.
+func DiffIngress(desired, observed []IngressRule) (authorize, revoke []IngressRule) {
+	want := map[IngressRule]bool{}
+	for _, r := range desired {
+		want[r] = true
+	}
+	have := map[IngressRule]bool{}
+	for _, r := range observed {
+		have[r] = true
+		if !want[r] {
+			revoke = append(revoke, r)
+		}
+	}
+	for _, r := range desired {
+		if !have[r] {
+			authorize = append(authorize, r)
+			have[r] = true
+		}
+	}
+	return authorize, revoke
+}
+
+func ingressFromEC2(perms []types.IpPermission) []IngressRule {
+	var rules []IngressRule
+	for _, p := range perms {
+		base := IngressRule{Protocol: awssdk.ToString(p.IpProtocol), FromPort: awssdk.ToInt32(p.FromPort), ToPort: awssdk.ToInt32(p.ToPort)}
+		with := func(kind SourceKind, src string) {
+			r := base
+			r.Kind, r.Source = kind, src
+			rules = append(rules, r)
+		}
+		for _, g := range p.UserIdGroupPairs {
+			with(SourceSecurityGroup, awssdk.ToString(g.GroupId))
+		}
+		for _, r := range p.IpRanges {
+			with(SourceIPv4, awssdk.ToString(r.CidrIp))
+		}
+		for _, r := range p.Ipv6Ranges {
+			with(SourceIPv6, awssdk.ToString(r.CidrIpv6))
+		}
+		for _, r := range p.PrefixListIds {
+			with(SourcePrefixList, awssdk.ToString(r.PrefixListId))
+		}
+	}
+	return rules
+}
+
+// ruleDescription marks the rules the operator writes, for people reading
+// the console.
+const ruleDescription = "HTTPS to the AgentCore Gateway endpoint (vpce.agentcore.io)"
+
+func ingressToEC2(rules []IngressRule) []types.IpPermission {
+	perms := make([]types.IpPermission, 0, len(rules))
+	for _, r := range rules {
+		p := types.IpPermission{IpProtocol: awssdk.String(r.Protocol), FromPort: awssdk.Int32(r.FromPort), ToPort: awssdk.Int32(r.ToPort)}
+		d := awssdk.String(ruleDescription)
+		switch r.Kind {
+		case SourceSecurityGroup:
+			p.UserIdGroupPairs = []types.UserIdGroupPair{{GroupId: awssdk.String(r.Source), Description: d}}
+		case SourceIPv4:
+			p.IpRanges = []types.IpRange{{CidrIp: awssdk.String(r.Source), Description: d}}
+		case SourceIPv6:
+			p.Ipv6Ranges = []types.Ipv6Range{{CidrIpv6: awssdk.String(r.Source), Description: d}}
+		case SourcePrefixList:
+			p.PrefixListIds = []types.PrefixListId{{PrefixListId: awssdk.String(r.Source), Description: d}}
+		}
+		perms = append(perms, p)
+	}
+	return perms
+}
+
+func groupFromEC2(g types.SecurityGroup) *SecurityGroup {
+	return &SecurityGroup{
+		ID:      awssdk.ToString(g.GroupId),
+		Name:    awssdk.ToString(g.GroupName),
+		VpcID:   awssdk.ToString(g.VpcId),
+		Ingress: ingressFromEC2(g.IpPermissions),
+		Tags:    fromEC2Tags(g.Tags),
+	}
+}
+
+func (c *Client) describeGroups(filterName string, keyOf func(types.SecurityGroup) string) func(context.Context, []string) (map[string][]types.SecurityGroup, error) {
+	return func(ctx context.Context, keys []string) (map[string][]types.SecurityGroup, error) {
+		out := map[string][]types.SecurityGroup{}
+		pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{
+			Filters: []types.Filter{filter(filterName, keys...)},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("describing security groups: %w", err)
+			}
+			for _, g := range page.SecurityGroups {
+				k := keyOf(g)
+				out[k] = append(out[k], g)
+			}
+		}
+		return out, nil
+	}
+}
+
+// SecurityGroupByID returns the group, or nil if EC2 does not know it.
+func (c *Client) SecurityGroupByID(ctx context.Context, id string) (*SecurityGroup, error) {
+	found, err := c.groupsByID.get(ctx, id)
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return groupFromEC2(found[0]), nil
+}
+
+// SecurityGroupByOwner returns the group in vpcID tagged with the owner's
+// UID, or nil.
+func (c *Client) SecurityGroupByOwner(ctx context.Context, vpcID, uid string) (*SecurityGroup, error) {
+	found, err := c.groupsByOwner.get(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range found {
+		if awssdk.ToString(g.VpcId) == vpcID {
+			return groupFromEC2(g), nil
+		}
+	}
+	return nil, nil
+}
+
+// CreateSecurityGroup creates a group with its tags. EC2 has no ClientToken
+// for groups; the name is derived from the owner's UID, so a repeated create
+// answers InvalidGroup.Duplicate instead of making a second group, and the
+// existing group is returned.
+func (c *Client) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags map[string]string) (string, error) {
+	out, err := c.api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		VpcId:             awssdk.String(vpcID),
+		GroupName:         awssdk.String(name),
+		Description:       awssdk.String(description),
+		TagSpecifications: tagSpecification(types.ResourceTypeSecurityGroup, tags),
+	})
+	if err == nil {
+		return awssdk.ToString(out.GroupId), nil
+	}
+	if Code(err) != CodeGroupDuplicate {
+		return "", fmt.Errorf("creating security group %s: %w", name, err)
+	}
+	existing, derr := c.api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
+		Filters: []types.Filter{filter("vpc-id", vpcID), filter("group-name", name)},
+	})
+	if derr != nil {
+		return "", fmt.Errorf("finding existing security group %s: %w", name, derr)
+	}
+	if len(existing.SecurityGroups) == 0 {
+		return "", fmt.Errorf("creating security group %s: %w", name, err)
+	}
+	return awssdk.ToString(existing.SecurityGroups[0].GroupId), nil
+}
+
+// AuthorizeIngress adds rules to a group in one call.
+func (c *Client) AuthorizeIngress(ctx context.Context, groupID string, rules []IngressRule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	_, err := c.api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: awssdk.String(groupID), IpPermissions: ingressToEC2(rules),
+	})
+	if err != nil {
+		return fmt.Errorf("authorizing ingress %s on %s: %w", describeRules(rules), groupID, err)
+	}
+	return nil
+}
+
+// RevokeIngress removes rules from a group in one call.
+func (c *Client) RevokeIngress(ctx context.Context, groupID string, rules []IngressRule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	_, err := c.api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
+		GroupId: awssdk.String(groupID), IpPermissions: ingressToEC2(rules),
+	})
+	if err != nil && Code(err) != CodePermissionNotFound {
+		return fmt.Errorf("revoking ingress %s on %s: %w", describeRules(rules), groupID, err)
+	}
+	return nil
+}
+
+// DeleteSecurityGroup deletes a group; one EC2 no longer knows counts as
+// deleted. DependencyViolation (still on an endpoint's network interfaces)
+// is returned for the caller to retry later.
+func (c *Client) DeleteSecurityGroup(ctx context.Context, id string) error {
+	_, err := c.api.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: awssdk.String(id)})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("deleting security group %s: %w", id, err)
+	}
+	return nil
+}
+
+func describeRules(rules []IngressRule) string {
+	s := make([]string, 0, len(rules))
+	for _, r := range rules {
+		s = append(s, r.String())
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,22 @@
+// Package ec2sim is a stateful, in-process simulator of the parts of the Amazon EC2 API that
+// the operator drives: VPCs and subnets, security groups and their rules, interface VPC
+// endpoints with their network interfaces and DNS entries, the Bedrock AgentCore Gateway
+// endpoint service, and tags.
+//
+// It speaks EC2's Query protocol over HTTP, so tests, the local demo and benchmarks exercise
+// the real aws-sdk-go-v2 client (request serialisation, XML parsing, retries and error
+// classification) rather than a mock of it. Point a client at it with [NewClient], or set
+// BaseEndpoint on any ec2.Client.
+//
+// What it reproduces from AWS, because the operator's correctness depends on it:
+//   - endpoint states and timings (pending → available, deleting → deleted → gone), computed
+//     from an injectable clock so that tests move time instead of sleeping;
+//   - EC2's error codes, messages and HTTP status codes, including DependencyViolation while a
+//     security group is still used by an endpoint's network interfaces;
+//   - ClientToken idempotency, filters with wildcards, MaxResults/NextToken pagination;
+//   - EC2's per-account token-bucket throttling (RequestLimitExceeded);
+//   - injected faults: error rates, latency and eventual consistency right after creation.
+//
+// Every call is counted per action and error code (see [Simulator.Calls]); the counts and the
+// fault settings are also reachable over HTTP under /_sim/ for the local demo.
+package ec2sim

@@ -1,0 +1,140 @@
+package ec2sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	adminPathPrefix = "/_sim/"
+	xmlNamespace    = "http://ec2.amazonaws.com/doc/2016-11-15/"
+)
+
+// ServeHTTP answers EC2 Query requests (form-encoded POST, or GET with the same parameters)
+// and the simulator's own control endpoints under /_sim/.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPathPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	requestID := s.requestIDs.next()
+	if err := r.ParseForm(); err != nil {
+		writeError(w, requestID, clientError(codeInvalidParameterValue, "The request body is not a valid query: %v", err))
+		return
+	}
+	action := r.Form.Get("Action")
+	resp, apiErr := s.call(r.Context(), action, query(r.Form))
+	if apiErr != nil {
+		s.calls.record(action, apiErr.code)
+		writeError(w, requestID, apiErr)
+		return
+	}
+	s.calls.record(action, codeOK)
+	resp.setHeader(action, requestID)
+	writeXML(w, http.StatusOK, resp)
+}
+
+// call runs one action through what stands between a client and EC2's state: injected
+// latency, the token buckets, injected errors, then the action itself.
+func (s *Simulator) call(ctx context.Context, action string, q query) (response, *apiError) {
+	if action == "" {
+		return nil, clientError(codeMissingAction, "The request must contain the parameter Action")
+	}
+	handler, ok := actions[action]
+	if !ok {
+		return nil, clientError(codeInvalidAction, "The action %s is not valid for this web service.", action)
+	}
+	fault := s.faults.lookup(action)
+	if fault.Latency > 0 {
+		timer := time.NewTimer(fault.Latency)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, &apiError{status: http.StatusServiceUnavailable, code: codeRequestCanceled, message: "Request canceled by the client."}
+		}
+	}
+	if !s.throttle.allow(action, s.clock()) {
+		return nil, errRequestLimitExceeded
+	}
+	if s.faults.fails(fault) {
+		return nil, injectedError(fault.ErrorCode)
+	}
+	if dryRun, _, err := q.boolean("DryRun"); err != nil {
+		return nil, err
+	} else if dryRun {
+		return nil, errDryRun
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	s.settle(now)
+	return handler(s, q, now)
+}
+
+// response is what an action handler returns; the server fills in the envelope so handlers
+// describe only their own payload.
+type response interface {
+	setHeader(action, requestID string)
+}
+
+type responseHeader struct {
+	XMLName   xml.Name
+	Xmlns     string `xml:"xmlns,attr"`
+	RequestID string `xml:"requestId"`
+}
+
+func (h *responseHeader) setHeader(action, requestID string) {
+	h.XMLName = xml.Name{Local: action + "Response"}
+	h.Xmlns = xmlNamespace
+	h.RequestID = requestID
+}
+
+// returnResponse is the body of actions that only acknowledge success.
+type returnResponse struct {
+	responseHeader
+	Return bool `xml:"return"`
+}
+
+func acknowledged() *returnResponse { return &returnResponse{Return: true} }
+
+type errorResponse struct {
+	XMLName   xml.Name   `xml:"Response"`
+	Errors    []errorXML `xml:"Errors>Error"`
+	RequestID string     `xml:"RequestID"`
+}
+
+type errorXML struct {
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+func writeError(w http.ResponseWriter, requestID string, e *apiError) {
+	writeXML(w, e.status, &errorResponse{
+		Errors:    []errorXML{{Code: e.code, Message: e.message}},
+		RequestID: requestID,
+	})
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func writeXML(w http.ResponseWriter, status int, body any) {
+	buf := bufferPool.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		bufferPool.Put(buf)
+	}()
+	buf.WriteString(xml.Header)
+	if err := xml.NewEncoder(buf).Encode(body); err != nil {
+		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
