@@ -7,9 +7,9 @@ import (
 // GatewayEndpointSpec is the interface VPC endpoint a team wants for the
 // AgentCore Gateway data plane, and who may reach it.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: create a new GatewayEndpoint to move to another region"
-// +kubebuilder:validation:XValidation:rule="has(self.serviceName) == has(oldSelf.serviceName) && (!has(self.serviceName) || self.serviceName == oldSelf.serviceName)",message="serviceName is immutable: create a new GatewayEndpoint for another service"
-// +kubebuilder:validation:XValidation:rule="has(self.adoptEndpointID) == has(oldSelf.adoptEndpointID) && (!has(self.adoptEndpointID) || self.adoptEndpointID == oldSelf.adoptEndpointID)",message="adoptEndpointID is immutable: it can only be set when the GatewayEndpoint is created"
+// +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",fieldPath=".region",message="region is immutable: create a new GatewayEndpoint to move to another region"
+// +kubebuilder:validation:XValidation:rule="has(self.serviceName) == has(oldSelf.serviceName) && (!has(self.serviceName) || self.serviceName == oldSelf.serviceName)",fieldPath=".serviceName",message="serviceName is immutable: create a new GatewayEndpoint for another service"
+// +kubebuilder:validation:XValidation:rule="has(self.adoptEndpointID) == has(oldSelf.adoptEndpointID) && (!has(self.adoptEndpointID) || self.adoptEndpointID == oldSelf.adoptEndpointID)",fieldPath=".adoptEndpointID",message="adoptEndpointID is immutable: it can only be set when the GatewayEndpoint is created"
 type GatewayEndpointSpec struct {
 	// Region is the AWS region of the VPC, e.g. us-east-1. Defaults to the
 	// operator's region (its --region flag or the AWS SDK's default chain).
@@ -21,7 +21,7 @@ type GatewayEndpointSpec struct {
 
 	// VPCID is the VPC the endpoint is created in, e.g. vpc-0a1b2c3d4e5f60718.
 	// Immutable.
-	// +kubebuilder:validation:XValidation:rule="self.matches('^vpc-[0-9a-f]{8,17}$')",message="vpcID must look like vpc-0a1b2c3d (vpc- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^vpc-([0-9a-f]{8}|[0-9a-f]{17})$')",message="vpcID must look like vpc-0a1b2c3d (vpc- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="vpcID is immutable: create a new GatewayEndpoint for another VPC"
 	// +kubebuilder:validation:MaxLength=21
 	VPCID string `json:"vpcID"`
@@ -39,7 +39,7 @@ type GatewayEndpointSpec struct {
 	// Availability Zone.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=16
-	// +kubebuilder:validation:XValidation:rule="self.all(s, s.matches('^subnet-[0-9a-f]{8,17}$'))",message="subnetIDs must look like subnet-0a1b2c3d (subnet- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s.matches('^subnet-([0-9a-f]{8}|[0-9a-f]{17})$'))",message="subnetIDs must look like subnet-0a1b2c3d (subnet- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t == s))",message="subnetIDs must not repeat a subnet"
 	// +kubebuilder:validation:items:MaxLength=24
 	// +listType=atomic
@@ -71,7 +71,7 @@ type GatewayEndpointSpec struct {
 	// endpoint, besides its own ownership tags and Name.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=40
-	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('aws:'))",message="tag keys must not start with 'aws:': that prefix is reserved by AWS"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.lowerAscii().startsWith('aws:'))",message="tag keys must not start with 'aws:': that prefix is reserved by AWS"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('vpce.agentcore.io/'))",message="tag keys must not start with 'vpce.agentcore.io/': the operator uses those to track what it owns"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) >= 1 && size(k) <= 128 && size(self[k]) <= 256)",message="tag keys must be 1 to 128 characters and values at most 256"
 	Tags map[string]string `json:"tags,omitempty"`
@@ -88,7 +88,7 @@ type GatewayEndpointSpec struct {
 	// operator then converges its subnets, security groups, DNS and policy.
 	// Immutable.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.matches('^vpce-[0-9a-f]{8,17}$')",message="adoptEndpointID must look like vpce-0a1b2c3d (vpce- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^vpce-([0-9a-f]{8}|[0-9a-f]{17})$')",message="adoptEndpointID must look like vpce-0a1b2c3d (vpce- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:MaxLength=22
 	AdoptEndpointID string `json:"adoptEndpointID,omitempty"`
 }
@@ -107,7 +107,7 @@ type SecurityGroupSpec struct {
 	// +optional
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=5
-	// +kubebuilder:validation:XValidation:rule="self.all(g, g.matches('^sg-[0-9a-f]{8,17}$'))",message="ids must look like sg-0a1b2c3d (sg- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.all(g, g.matches('^sg-([0-9a-f]{8}|[0-9a-f]{17})$'))",message="ids must look like sg-0a1b2c3d (sg- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:XValidation:rule="self.all(g, self.exists_one(h, h == g))",message="ids must not repeat a security group"
 	// +kubebuilder:validation:items:MaxLength=20
 	// +listType=atomic
@@ -131,7 +131,7 @@ type AllowedSources struct {
 	// +optional
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:XValidation:rule="self.all(g, g.matches('^sg-[0-9a-f]{8,17}$'))",message="securityGroupIDs must look like sg-0a1b2c3d (sg- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.all(g, g.matches('^sg-([0-9a-f]{8}|[0-9a-f]{17})$'))",message="securityGroupIDs must look like sg-0a1b2c3d (sg- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:XValidation:rule="self.all(g, self.exists_one(h, h == g))",message="securityGroupIDs must not repeat a security group"
 	// +kubebuilder:validation:items:MaxLength=20
 	// +listType=atomic
@@ -141,7 +141,7 @@ type AllowedSources struct {
 	// +optional
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c) && cidr(c) == cidr(c).masked())",message="cidrs must be CIDR ranges in canonical form, e.g. 10.0.0.0/16 (not 10.0.0.1/16)"
+	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c) && string(cidr(c).masked()) == c)",message="cidrs must be CIDR ranges in canonical form, e.g. 10.0.0.0/16 (not 10.0.0.1/16), IPv6 in lower case and shortest form"
 	// +kubebuilder:validation:XValidation:rule="self.all(c, self.exists_one(d, d == c))",message="cidrs must not repeat a range"
 	// +kubebuilder:validation:items:MaxLength=43
 	// +listType=atomic
@@ -151,7 +151,7 @@ type AllowedSources struct {
 	// +optional
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=50
-	// +kubebuilder:validation:XValidation:rule="self.all(p, p.matches('^pl-[0-9a-f]{8,17}$'))",message="prefixListIDs must look like pl-0a1b2c3d (pl- followed by 8 or 17 hex digits)"
+	// +kubebuilder:validation:XValidation:rule="self.all(p, p.matches('^pl-([0-9a-f]{8}|[0-9a-f]{17})$'))",message="prefixListIDs must look like pl-0a1b2c3d (pl- followed by 8 or 17 hex digits)"
 	// +kubebuilder:validation:XValidation:rule="self.all(p, self.exists_one(q, q == p))",message="prefixListIDs must not repeat a prefix list"
 	// +kubebuilder:validation:items:MaxLength=20
 	// +listType=atomic
@@ -215,7 +215,7 @@ type AccessSpec struct {
 
 // AllowedNamespaces selects namespaces, like Gateway API's allowedRoutes.
 //
-// +kubebuilder:validation:XValidation:rule="self.from == 'Selector' ? has(self.selector) : !has(self.selector)",message="selector is required when from is Selector, and only allowed then"
+// +kubebuilder:validation:XValidation:rule="(has(self.from) && self.from == 'Selector') == has(self.selector)",message="selector is required when from is Selector, and only allowed then"
 type AllowedNamespaces struct {
 	// From is Same (only this endpoint's namespace), All, or Selector
 	// (namespaces whose labels match selector).
@@ -225,6 +225,7 @@ type AllowedNamespaces struct {
 
 	// Selector matches namespace labels when from is Selector.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(r, r.operator in ['In', 'NotIn'] ? (has(r.values) && size(r.values) > 0) : (r.operator in ['Exists', 'DoesNotExist'] && (!has(r.values) || size(r.values) == 0)))",message="selector.matchExpressions need an operator In or NotIn with values, or Exists or DoesNotExist without values"
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
 }
 
@@ -326,6 +327,26 @@ type EndpointPolicyStatus struct {
 	// the document.
 	// +optional
 	AttachedPolicies int32 `json:"attachedPolicies"`
+
+	// Statements are the GatewayAccessPolicies whose statements the applied
+	// document holds, each with when its current statement was first
+	// applied. A policy that did not change keeps its time when others do.
+	// +optional
+	// +listType=atomic
+	Statements []AppliedStatement `json:"statements,omitempty"`
+}
+
+// AppliedStatement is one GatewayAccessPolicy's statement in the applied
+// endpoint policy document.
+type AppliedStatement struct {
+	// Namespace of the GatewayAccessPolicy.
+	Namespace string `json:"namespace"`
+	// Name of the GatewayAccessPolicy.
+	Name string `json:"name"`
+	// Hash identifies the statement's content (its sorted gateway ARNs).
+	Hash string `json:"hash"`
+	// AppliedAt is when a document holding this statement was first written.
+	AppliedAt metav1.Time `json:"appliedAt"`
 }
 
 // GatewayEndpoint is an interface VPC endpoint for the Amazon Bedrock

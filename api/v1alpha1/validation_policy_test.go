@@ -93,7 +93,7 @@ func TestGatewayAccessPolicyValidationRejectsInvalidSpecs(t *testing.T) {
 		},
 		{
 			name:   "rejects an empty list of gateway ARNs",
-			mutate: withARNs(),
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) { p.Spec.GatewayARNs = []string{} },
 			field:  arnsField,
 			want:   "should have at least 1 items",
 		},

@@ -55,18 +55,18 @@ func TestGatewayEndpointImmutableFields(t *testing.T) {
 		{
 			name:   "rejects changing the region",
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Region = "us-west-2" },
-			field:  "spec", want: regionImmutable,
+			field:  "spec.region", want: regionImmutable,
 		},
 		{
 			name:   "rejects adding a region after creation",
 			create: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Region = "" },
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Region = "us-east-1" },
-			field:  "spec", want: regionImmutable,
+			field:  "spec.region", want: regionImmutable,
 		},
 		{
 			name:   "rejects removing the region after creation",
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Region = "" },
-			field:  "spec", want: regionImmutable,
+			field:  "spec.region", want: regionImmutable,
 		},
 		{
 			name:   "rejects changing the VPC",
@@ -79,35 +79,35 @@ func TestGatewayEndpointImmutableFields(t *testing.T) {
 			update: func(e *vpcev1alpha1.GatewayEndpoint) {
 				e.Spec.ServiceName = "com.amazonaws.us-east-1.bedrock-agentcore"
 			},
-			field: "spec", want: serviceImmutable,
+			field: "spec.serviceName", want: serviceImmutable,
 		},
 		{
 			name:   "rejects adding a service name after creation",
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = gatewayService },
-			field:  "spec", want: serviceImmutable,
+			field:  "spec.serviceName", want: serviceImmutable,
 		},
 		{
 			name:   "rejects removing the service name after creation",
 			create: withServiceAndAdoption,
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "" },
-			field:  "spec", want: serviceImmutable,
+			field:  "spec.serviceName", want: serviceImmutable,
 		},
 		{
 			name:   "rejects changing the adopted endpoint",
 			create: withServiceAndAdoption,
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.AdoptEndpointID = otherAdoptedEndpoint },
-			field:  "spec", want: adoptImmutable,
+			field:  "spec.adoptEndpointID", want: adoptImmutable,
 		},
 		{
 			name:   "rejects adopting an endpoint after creation",
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.AdoptEndpointID = adoptedEndpoint },
-			field:  "spec", want: adoptImmutable,
+			field:  "spec.adoptEndpointID", want: adoptImmutable,
 		},
 		{
 			name:   "rejects removing the adopted endpoint after creation",
 			create: withServiceAndAdoption,
 			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.AdoptEndpointID = "" },
-			field:  "spec", want: adoptImmutable,
+			field:  "spec.adoptEndpointID", want: adoptImmutable,
 		},
 	}
 	for i, tc := range cases {
@@ -146,9 +146,13 @@ func TestGatewayEndpointMutableFields(t *testing.T) {
 			},
 		},
 		{
-			name:   "accepts added, changed and removed tags",
-			create: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Tags = map[string]string{"team": "platform", "env": "dev"} },
-			update: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.Tags = map[string]string{"team": "agents", "cost-center": "1234"} },
+			name: "accepts added, changed and removed tags",
+			create: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Tags = map[string]string{"team": "platform", "env": "dev"}
+			},
+			update: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Tags = map[string]string{"team": "agents", "cost-center": "1234"}
+			},
 			check: func(t *testing.T, e *vpcev1alpha1.GatewayEndpoint) {
 				if len(e.Spec.Tags) != 2 || e.Spec.Tags["team"] != "agents" || e.Spec.Tags["cost-center"] != "1234" {
 					t.Errorf("tags = %v, want team=agents and cost-center=1234 only", e.Spec.Tags)

@@ -72,8 +72,8 @@ func (s *Simulator) securityGroupXML(g *securityGroup) securityGroupXML {
 		Description:         g.description,
 		VpcID:               g.vpcID,
 		SecurityGroupArn:    s.securityGroupArn(g.id),
-		IPPermissions:       s.permissionsXML(g.ingress),
-		IPPermissionsEgress: s.permissionsXML(g.egress),
+		IPPermissions:       permissionsXML(specsOf(g.ingress)),
+		IPPermissionsEgress: permissionsXML(specsOf(g.egress)),
 		Tags:                g.tags.xml(),
 	}
 }
@@ -214,18 +214,18 @@ func (s *Simulator) securityGroupFilters() filterFields[*securityGroup] {
 		}
 	}
 	return filterFields[*securityGroup]{
-		"group-id":                    func(g *securityGroup) []string { return []string{g.id} },
-		"group-name":                  func(g *securityGroup) []string { return []string{g.name} },
-		"description":                 func(g *securityGroup) []string { return []string{g.description} },
-		"vpc-id":                      func(g *securityGroup) []string { return []string{g.vpcID} },
-		"owner-id":                    func(*securityGroup) []string { return []string{s.accountID} },
-		"ip-permission.cidr":          ingressValues(func(r *securityGroupRule) string { return r.cidrIPv4 }),
-		"ip-permission.ipv6-cidr":     ingressValues(func(r *securityGroupRule) string { return r.cidrIPv6 }),
+		"group-id":                     func(g *securityGroup) []string { return []string{g.id} },
+		"group-name":                   func(g *securityGroup) []string { return []string{g.name} },
+		"description":                  func(g *securityGroup) []string { return []string{g.description} },
+		"vpc-id":                       func(g *securityGroup) []string { return []string{g.vpcID} },
+		"owner-id":                     func(*securityGroup) []string { return []string{s.accountID} },
+		"ip-permission.cidr":           ingressValues(func(r *securityGroupRule) string { return r.cidrIPv4 }),
+		"ip-permission.ipv6-cidr":      ingressValues(func(r *securityGroupRule) string { return r.cidrIPv6 }),
 		"ip-permission.prefix-list-id": ingressValues(func(r *securityGroupRule) string { return r.prefixListID }),
-		"ip-permission.group-id":      ingressValues(func(r *securityGroupRule) string { return r.referencedGroupID }),
-		"ip-permission.protocol":      ingressValues(func(r *securityGroupRule) string { return r.protocol }),
-		"ip-permission.from-port":     ingressValues(func(r *securityGroupRule) string { return fmt.Sprint(r.fromPort) }),
-		"ip-permission.to-port":       ingressValues(func(r *securityGroupRule) string { return fmt.Sprint(r.toPort) }),
+		"ip-permission.group-id":       ingressValues(func(r *securityGroupRule) string { return r.referencedGroupID }),
+		"ip-permission.protocol":       ingressValues(func(r *securityGroupRule) string { return r.protocol }),
+		"ip-permission.from-port":      ingressValues(func(r *securityGroupRule) string { return fmt.Sprint(r.fromPort) }),
+		"ip-permission.to-port":        ingressValues(func(r *securityGroupRule) string { return fmt.Sprint(r.toPort) }),
 	}
 }
 

@@ -35,8 +35,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.calls.record(action, codeOK)
-	resp.setHeader(action, requestID)
-	writeXML(w, http.StatusOK, resp)
+	resp.setRequestID(requestID)
+	writeXML(w, http.StatusOK, xml.StartElement{
+		Name: xml.Name{Local: action + "Response"},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlNamespace}},
+	}, resp)
 }
 
 // call runs one action through what stands between a client and EC2's state: injected
@@ -77,23 +80,19 @@ func (s *Simulator) call(ctx context.Context, action string, q query) (response,
 	return handler(s, q, now)
 }
 
-// response is what an action handler returns; the server fills in the envelope so handlers
-// describe only their own payload.
+// response is what an action handler returns; the server wraps it in EC2's envelope
+// (<ActionResponse xmlns=...><requestId>...) so handlers describe only their own payload.
 type response interface {
-	setHeader(action, requestID string)
+	setRequestID(id string)
 }
 
+// responseHeader is embedded in every response. The element name and namespace are set when
+// encoding, because encoding/xml cannot read an XMLName through an unexported embedded type.
 type responseHeader struct {
-	XMLName   xml.Name
-	Xmlns     string `xml:"xmlns,attr"`
 	RequestID string `xml:"requestId"`
 }
 
-func (h *responseHeader) setHeader(action, requestID string) {
-	h.XMLName = xml.Name{Local: action + "Response"}
-	h.Xmlns = xmlNamespace
-	h.RequestID = requestID
-}
+func (h *responseHeader) setRequestID(id string) { h.RequestID = id }
 
 // returnResponse is the body of actions that only acknowledge success.
 type returnResponse struct {
@@ -104,7 +103,6 @@ type returnResponse struct {
 func acknowledged() *returnResponse { return &returnResponse{Return: true} }
 
 type errorResponse struct {
-	XMLName   xml.Name   `xml:"Response"`
 	Errors    []errorXML `xml:"Errors>Error"`
 	RequestID string     `xml:"RequestID"`
 }
@@ -115,7 +113,7 @@ type errorXML struct {
 }
 
 func writeError(w http.ResponseWriter, requestID string, e *apiError) {
-	writeXML(w, e.status, &errorResponse{
+	writeXML(w, e.status, xml.StartElement{Name: xml.Name{Local: "Response"}}, &errorResponse{
 		Errors:    []errorXML{{Code: e.code, Message: e.message}},
 		RequestID: requestID,
 	})
@@ -123,14 +121,14 @@ func writeError(w http.ResponseWriter, requestID string, e *apiError) {
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func writeXML(w http.ResponseWriter, status int, body any) {
+func writeXML(w http.ResponseWriter, status int, root xml.StartElement, body any) {
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		bufferPool.Put(buf)
 	}()
 	buf.WriteString(xml.Header)
-	if err := xml.NewEncoder(buf).Encode(body); err != nil {
+	if err := xml.NewEncoder(buf).EncodeElement(body, root); err != nil {
 		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

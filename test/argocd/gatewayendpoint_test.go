@@ -156,6 +156,18 @@ status:
 			want: health{Status: "Progressing", Message: "The gateway may serve the previous policy until 2026-03-01T10:15:00Z"},
 		},
 		{
+			name: "awaiting propagation without a message falls back to the policy's effectiveAt",
+			object: `
+metadata: {generation: 2}
+status:
+  observedGeneration: 2
+  state: available
+  policy: {hash: abc, effectiveAt: "2026-03-01T10:15:00Z"}
+  conditions:
+  - {type: Ready, status: "False", reason: AwaitingPropagation}`,
+			want: health{Status: "Progressing", Message: "Awaiting propagation of the endpoint policy to the gateway until 2026-03-01T10:15:00Z"},
+		},
+		{
 			name: "an available endpoint being modified is progressing with the Ready message",
 			object: `
 metadata: {generation: 5}

@@ -104,7 +104,11 @@ end
 
 hs.status = "Progressing"
 if ready ~= nil and ready.reason == "AwaitingPropagation" then
-  hs.message = messageOf(ready) or "Awaiting policy propagation"
+  local fallback = "Awaiting propagation of the endpoint policy to the gateway"
+  if obj.status.policy ~= nil and obj.status.policy.effectiveAt ~= nil then
+    fallback = fallback .. " until " .. obj.status.policy.effectiveAt
+  end
+  hs.message = messageOf(ready) or fallback
   return hs
 end
 if state == "pending" or state == "pendingacceptance" then

@@ -1,0 +1,116 @@
+// Command manager runs the agentcore-vpce-operator: the GatewayEndpoint and
+// GatewayAccessPolicy controllers.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	"github.com/agentcore-io/vpce-operator/controllers"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		region, clusterName, ec2Endpoint, metricsAddr, probeAddr string
+		propagationDelay, syncPeriod                             time.Duration
+		maxConcurrent                                            int
+		leaderElect, secureMetrics, enableHTTP2                  bool
+	)
+	flag.StringVar(&region, "region", "", "AWS region of GatewayEndpoints without spec.region (default: the AWS SDK's, e.g. AWS_REGION).")
+	flag.StringVar(&clusterName, "cluster-name", "", "Name of this cluster, written into the vpce.agentcore.io/cluster tag of every AWS resource the operator creates.")
+	flag.DurationVar(&propagationDelay, "policy-propagation-delay", 15*time.Minute, "How long the AgentCore Gateway may keep serving a cached access policy after the endpoint policy changed.")
+	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often an endpoint in shape is re-read from AWS to catch drift (jittered by 10%).")
+	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "GatewayEndpoints reconciled in parallel.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles at a time.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint (e.g. :8443 for HTTPS, :8080 for HTTP); 0 disables it.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with Kubernetes authentication and authorization.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
+	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default against HTTP/2 stream attacks).")
+	flag.StringVar(&ec2Endpoint, "ec2-endpoint", os.Getenv("AWS_ENDPOINT_URL_EC2"), "EC2 API URL, e.g. the EC2 simulator (default: AWS, or AWS_ENDPOINT_URL_EC2).")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	ctx := ctrl.SetupSignalHandler()
+	if region == "" {
+		region = sdkRegion(ctx)
+	}
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+
+	var tlsOpts []func(*tls.Config)
+	if !enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
+	if secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsOpts,
+		HealthProbeBindAddress:        probeAddr,
+		LeaderElection:                leaderElect,
+		LeaderElectionID:              "vpce.agentcore.io",
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	if err := controllers.Setup(ctx, mgr, controllers.Options{
+		DefaultRegion:           region,
+		ClusterName:             clusterName,
+		PropagationDelay:        propagationDelay,
+		SyncPeriod:              syncPeriod,
+		MaxConcurrentReconciles: maxConcurrent,
+		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint}),
+	}); err != nil {
+		return fmt.Errorf("setting up controllers: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding readiness check: %w", err)
+	}
+	log.Info("starting manager", "region", region, "clusterName", clusterName, "ec2Endpoint", ec2Endpoint,
+		"policyPropagationDelay", propagationDelay, "syncPeriod", syncPeriod)
+	return mgr.Start(ctx)
+}
+
+// sdkRegion is the region the AWS SDK's default chain finds (AWS_REGION,
+// the shared config, IMDS), or "" when there is none.
+func sdkRegion(ctx context.Context) string {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return ""
+	}
+	return cfg.Region
+}

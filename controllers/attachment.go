@@ -1,0 +1,128 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	"github.com/agentcore-io/vpce-operator/internal/policy"
+)
+
+// endpointRefIndex indexes GatewayAccessPolicies by the "namespace/name" of
+// the GatewayEndpoint they attach to.
+const endpointRefIndex = "spec.endpointRef"
+
+// endpointKey is the GatewayEndpoint a policy refers to.
+func endpointKey(p *v1alpha1.GatewayAccessPolicy) types.NamespacedName {
+	ns := p.Spec.EndpointRef.Namespace
+	if ns == "" {
+		ns = p.Namespace
+	}
+	return types.NamespacedName{Namespace: ns, Name: p.Spec.EndpointRef.Name}
+}
+
+// SetupIndexes registers the field indexes both reconcilers use; call it
+// once per manager, before SetupWithManager.
+func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.GatewayAccessPolicy{}, endpointRefIndex, func(o client.Object) []string {
+		return []string{endpointKey(o.(*v1alpha1.GatewayAccessPolicy)).String()}
+	})
+}
+
+// endpointOfPolicy maps a policy event to its endpoint.
+func endpointOfPolicy(_ context.Context, o client.Object) []reconcile.Request {
+	p, ok := o.(*v1alpha1.GatewayAccessPolicy)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: endpointKey(p)}}
+}
+
+// endpointsOfNamespace maps a namespace label change to the endpoints its
+// policies attach to: the labels may now admit or refuse them.
+func (r *GatewayEndpointReconciler) endpointsOfNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.GatewayAccessPolicyList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetName())); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing policies of namespace", "namespace", o.GetName())
+		return nil
+	}
+	seen := map[types.NamespacedName]bool{}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		key := endpointKey(&list.Items[i])
+		if !seen[key] {
+			seen[key] = true
+			reqs = append(reqs, reconcile.Request{NamespacedName: key})
+		}
+	}
+	return reqs
+}
+
+// attachment is the verdict on one policy attaching to one endpoint.
+type attachment struct {
+	accepted bool
+	reason   string
+	message  string
+}
+
+// evaluateAttachment decides whether policy p may attach to ge (nil when the
+// endpoint does not exist). Both reconcilers use it, so the endpoint merges
+// exactly the policies that report Accepted.
+func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEndpoint, ns *corev1.Namespace, endpointRegion string) attachment {
+	key := endpointKey(p)
+	if ge == nil || !ge.DeletionTimestamp.IsZero() {
+		return attachment{reason: v1alpha1.ReasonEndpointMissing,
+			message: fmt.Sprintf("GatewayEndpoint %s does not exist (or is being deleted); fix spec.endpointRef or create the endpoint.", key)}
+	}
+	allowed := ge.Spec.Access.AllowedNamespaces
+	switch allowed.From {
+	case v1alpha1.NamespacesFromAll:
+	case v1alpha1.NamespacesFromSelector:
+		sel, err := metav1.LabelSelectorAsSelector(allowed.Selector)
+		if err != nil {
+			return attachment{reason: v1alpha1.ReasonNamespaceNotAllowed,
+				message: fmt.Sprintf("GatewayEndpoint %s has an invalid access.allowedNamespaces.selector: %v", key, err)}
+		}
+		var nsLabels labels.Set
+		if ns != nil {
+			nsLabels = ns.Labels
+		}
+		if !sel.Matches(nsLabels) {
+			return attachment{reason: v1alpha1.ReasonNamespaceNotAllowed,
+				message: fmt.Sprintf("GatewayEndpoint %s admits policies only from namespaces matching %q; label namespace %s accordingly or ask its owner.", key, sel.String(), p.Namespace)}
+		}
+	default: // Same, and the defaulted empty value
+		if p.Namespace != ge.Namespace {
+			return attachment{reason: v1alpha1.ReasonNamespaceNotAllowed,
+				message: fmt.Sprintf("GatewayEndpoint %s admits policies only from its own namespace %s (access.allowedNamespaces.from: Same).", key, ge.Namespace)}
+		}
+	}
+	for _, raw := range p.Spec.GatewayARNs {
+		arn, err := policy.ParseARN(raw)
+		if err != nil {
+			return attachment{reason: v1alpha1.ReasonInvalidSpec, message: fmt.Sprintf("Gateway ARN %s is not valid: %v", raw, err)}
+		}
+		if endpointRegion != "" && arn.Region != endpointRegion {
+			return attachment{reason: v1alpha1.ReasonRegionMismatch,
+				message: fmt.Sprintf("Gateway ARN %s is in region %s but GatewayEndpoint %s is in %s; a VPC endpoint reaches only gateways of its own region.", raw, arn.Region, key, endpointRegion)}
+		}
+	}
+	return attachment{accepted: true, reason: v1alpha1.ReasonAccepted,
+		message: fmt.Sprintf("Attached to GatewayEndpoint %s.", key)}
+}
+
+// endpointRegion is the region a GatewayEndpoint lives in.
+func endpointRegion(ge *v1alpha1.GatewayEndpoint, defaultRegion string) string {
+	if ge != nil && ge.Spec.Region != "" {
+		return ge.Spec.Region
+	}
+	return defaultRegion
+}

@@ -1,0 +1,264 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+// Timing of requeues.
+const (
+	// stalledRetry is how long a GatewayEndpoint that needs a human waits
+	// before the operator looks again on its own; a spec change is seen at
+	// once through the watch.
+	stalledRetry = 5 * time.Minute
+	// minPendingRecheck and maxPendingRecheck bound the growing recheck of
+	// a pending endpoint (AWS takes 2 to 5 minutes).
+	minPendingRecheck = 2 * time.Second
+	maxPendingRecheck = 30 * time.Second
+)
+
+// GatewayEndpointReconciler drives an interface VPC endpoint, its security
+// group and its policy document. It is the only writer of the AWS endpoint.
+type GatewayEndpointReconciler struct {
+	client.Client
+	Recorder recorder.EventRecorder
+	Clouds   *Clouds
+	Clock    clock.PassiveClock
+
+	// DefaultRegion is used when spec.region is empty.
+	DefaultRegion string
+	// ClusterName goes into the ownership tags.
+	ClusterName string
+	// PropagationDelay is how long the gateway may serve a cached access
+	// policy after the endpoint policy changed (15 minutes on AWS).
+	PropagationDelay time.Duration
+	// SyncPeriod is how often an endpoint in shape is re-read from AWS.
+	SyncPeriod time.Duration
+	// MaxConcurrentReconciles bounds parallel reconciles.
+	MaxConcurrentReconciles int
+}
+
+// endpointScope is one reconcile's working state.
+type endpointScope struct {
+	ge     *v1alpha1.GatewayEndpoint
+	cloud  *awsclient.Client
+	region string
+	owner  awsclient.Owner
+	log    logr.Logger
+	now    time.Time
+	// phase is the condition the running step owns, so a failure is
+	// reported on it.
+	phase string
+	// requeueAfter is the soonest recheck a step asked for.
+	requeueAfter time.Duration
+	// progressing explains work under way (kstatus Reconciling).
+	progressing string
+}
+
+func (s *endpointScope) requeue(d time.Duration) {
+	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
+		s.requeueAfter = d
+	}
+}
+
+func (s *endpointScope) condition(condType string, status metav1.ConditionStatus, reason, message string) {
+	setCondition(&s.ge.Status.Conditions, s.ge.Generation, condType, status, reason, message)
+}
+
+// +kubebuilder:rbac:groups=vpce.agentcore.io,resources=gatewayendpoints,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=vpce.agentcore.io,resources=gatewayendpoints/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=vpce.agentcore.io,resources=gatewayendpoints/finalizers,verbs=update
+// +kubebuilder:rbac:groups=vpce.agentcore.io,resources=gatewayaccesspolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// Reconcile brings AWS in line with one GatewayEndpoint: security group,
+// endpoint, policy, then one status patch.
+func (r *GatewayEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	log := ctrl.LoggerFrom(ctx)
+	ge := &v1alpha1.GatewayEndpoint{}
+	if err := r.Get(ctx, req.NamespacedName, ge); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if ge.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(ge, v1alpha1.Finalizer) {
+		patch := client.MergeFrom(ge.DeepCopy())
+		controllerutil.AddFinalizer(ge, v1alpha1.Finalizer)
+		if err := r.Patch(ctx, ge, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	before := ge.DeepCopy()
+	defer func() {
+		if equality.Semantic.DeepEqual(before.Status, ge.Status) {
+			return
+		}
+		if err := r.Status().Patch(ctx, ge, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		}
+	}()
+
+	s := &endpointScope{ge: ge, log: log, now: r.Clock.Now(), owner: awsclient.Owner{
+		Cluster: r.ClusterName, Namespace: ge.Namespace, Name: ge.Name, UID: string(ge.UID),
+	}}
+	s.region = ge.Spec.Region
+	if s.region == "" {
+		s.region = r.DefaultRegion
+	}
+
+	if !ge.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+
+	initConditions(&ge.Status.Conditions, ge.Generation, v1alpha1.ConditionSecurityGroupReady,
+		v1alpha1.ConditionEndpointAvailable, v1alpha1.ConditionPolicyApplied, v1alpha1.ConditionReady)
+	return r.finish(s, r.reconcileAWS(ctx, s))
+}
+
+// reconcileAWS runs the phases in order; each owns one condition.
+func (r *GatewayEndpointReconciler) reconcileAWS(ctx context.Context, s *endpointScope) error {
+	s.phase = v1alpha1.ConditionSecurityGroupReady
+	if s.region == "" {
+		return stalled(v1alpha1.ReasonInvalidSpec, "No region: set spec.region, or start the operator with --region or AWS_REGION.")
+	}
+	cloud, err := r.Clouds.ForRegion(ctx, s.region)
+	if err != nil {
+		return err
+	}
+	s.cloud = cloud
+
+	groupIDs, err := r.reconcileSecurityGroup(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.phase = v1alpha1.ConditionPolicyApplied
+	desired, err := r.desiredPolicy(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.phase = v1alpha1.ConditionEndpointAvailable
+	return r.reconcileEndpoint(ctx, s, groupIDs, desired)
+}
+
+// finish turns the outcome into conditions and a requeue.
+func (r *GatewayEndpointReconciler) finish(s *endpointScope, err error) (ctrl.Result, error) {
+	ge := s.ge
+	ge.Status.ObservedGeneration = ge.Generation
+	if err != nil {
+		reason, message, terminal := classify(err)
+		s.condition(s.phase, metav1.ConditionFalse, reason, message)
+		s.condition(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+		if terminal {
+			s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
+			s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "Stalled: "+message)
+			s.log.Info("reconcile stalled", "reason", reason, "message", message)
+			r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", message)
+			return ctrl.Result{RequeueAfter: stalledRetry}, nil
+		}
+		meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
+		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, message)
+		return ctrl.Result{}, err
+	}
+
+	if s.progressing != "" {
+		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconciling, s.progressing)
+	} else {
+		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, "Nothing to do: AWS matches the spec.")
+	}
+	if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied); c != nil && c.Reason == v1alpha1.ReasonPolicyTooLarge {
+		s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, c.Reason, c.Message)
+	} else {
+		meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
+	}
+	r.setReady(s)
+	if s.requeueAfter == 0 {
+		s.requeueAfter = jitter(r.SyncPeriod)
+	}
+	return ctrl.Result{RequeueAfter: s.requeueAfter}, nil
+}
+
+// setReady is true when every phase condition is.
+func (r *GatewayEndpointReconciler) setReady(s *endpointScope) {
+	for _, t := range []string{v1alpha1.ConditionSecurityGroupReady, v1alpha1.ConditionEndpointAvailable, v1alpha1.ConditionPolicyApplied} {
+		c := meta.FindStatusCondition(s.ge.Status.Conditions, t)
+		if c == nil || c.Status != metav1.ConditionTrue {
+			reason, message := v1alpha1.ReasonNotReady, t+" is not yet true."
+			if c != nil {
+				reason, message = c.Reason, c.Message
+			}
+			s.condition(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+			return
+		}
+	}
+	message := fmt.Sprintf("Endpoint %s is available; agents in the VPC can reach the gateways its policy admits.", s.ge.Status.EndpointID)
+	if p := s.ge.Status.Policy; p != nil && p.EffectiveAt != nil && s.now.Before(p.EffectiveAt.Time) {
+		message += fmt.Sprintf(" The policy written at %s is certain to be enforced from %s: the gateway caches access policies for up to %s.",
+			p.AppliedAt.UTC().Format(time.RFC3339), p.EffectiveAt.UTC().Format(time.RFC3339), r.PropagationDelay)
+	}
+	s.condition(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, message)
+}
+
+// pendingRecheck grows with the time the endpoint has been pending: quick
+// at first, then at most every maxPendingRecheck.
+func pendingRecheck(since, now time.Time) time.Duration {
+	d := now.Sub(since) / 3
+	return min(max(d, minPendingRecheck), maxPendingRecheck)
+}
+
+// jitter spreads resyncs of many endpoints over 10% of the period, so that
+// they do not all hit EC2 at once.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}
+
+// SetupWithManager registers the controller and its watches.
+func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.GatewayEndpoint{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{},
+			deletionPredicate()))).
+		Watches(&v1alpha1.GatewayAccessPolicy{}, handler.EnqueueRequestsFromMapFunc(endpointOfPolicy)).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.MaxConcurrentReconciles,
+			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](500*time.Millisecond, 5*time.Minute),
+		}).
+		Named("gatewayendpoint").
+		Complete(r)
+}
+
+// deletionPredicate passes updates that start a deletion: they do not bump
+// the generation when only a finalizer holds the object.
+func deletionPredicate() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectNew.GetDeletionTimestamp() != nil
+	}}
+}

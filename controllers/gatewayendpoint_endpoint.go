@@ -1,0 +1,236 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+	"github.com/agentcore-io/vpce-operator/internal/policy"
+)
+
+// reconcileEndpoint finds or creates the interface endpoint and converges it
+// (subnets, groups, DNS, policy, tags) with at most one ModifyVpcEndpoint.
+func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *endpointScope, groupIDs []string, d *desiredPolicy) error {
+	ge := s.ge
+	want, resolverNote, err := r.desiredEndpoint(ctx, s, groupIDs)
+	if err != nil {
+		return err
+	}
+	ep, err := r.findEndpoint(ctx, s)
+	if err != nil {
+		return err
+	}
+
+	if ep == nil || ep.Gone() {
+		if ge.Spec.AdoptEndpointID != "" && ge.Status.EndpointID == "" {
+			return stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s (spec.adoptEndpointID) does not exist in %s; fix the ID or remove the field to create a new endpoint.", ge.Spec.AdoptEndpointID, s.region)
+		}
+		return r.createEndpoint(ctx, s, want, d)
+	}
+	if ge.Spec.AdoptEndpointID == ep.ID && (ep.VpcID != want.VpcID || ep.ServiceName != want.ServiceName) {
+		return stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s connects VPC %s to %s, not VPC %s to %s; only an endpoint of the same VPC and service can be adopted.",
+			ep.ID, ep.VpcID, ep.ServiceName, want.VpcID, want.ServiceName)
+	}
+	observeEndpoint(ge, ep)
+
+	switch ep.State {
+	case "available":
+	case "pending", "pendingacceptance":
+		s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
+			fmt.Sprintf("Endpoint %s is %s; AWS usually takes 2 to 5 minutes.", ep.ID, ep.State))
+		s.progressing = "Waiting for endpoint " + ep.ID + " to become available."
+		s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
+		r.policyCondition(s, d)
+		return nil
+	case "deleting":
+		s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonDeleting,
+			fmt.Sprintf("Endpoint %s is being deleted outside the operator; a new one is created once it is gone.", ep.ID))
+		s.progressing = "Waiting for endpoint " + ep.ID + " to be deleted before recreating it."
+		s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
+		return nil
+	default: // failed, rejected, expired
+		return stalled(v1alpha1.ReasonEndpointFailed, "Endpoint %s is %s in AWS; check its service and subnets, then delete and recreate the GatewayEndpoint.", ep.ID, ep.State)
+	}
+
+	policyDiffers := false
+	if d.tooLarge == nil {
+		same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
+		policyDiffers = err != nil || !same
+	}
+	change := awsclient.DiffEndpoint(want, ep, policyDiffers)
+	if !change.Empty() {
+		if err := s.cloud.ModifyEndpoint(ctx, ep.ID, change); err != nil {
+			return err
+		}
+		s.log.Info("modified vpc endpoint", "endpointID", ep.ID, "change", change.String())
+		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", ep.ID, change.String())
+		// The network interfaces follow the subnets; read them back soon.
+		s.requeue(minPendingRecheck)
+		s.progressing = "Endpoint " + ep.ID + " was modified; reading it back."
+	}
+	if change.PolicyDocument != nil || (d.tooLarge == nil && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash())) {
+		r.recordPolicy(s, d, d.doc, d.statements)
+	}
+	if missing := awsclient.MissingTags(want.Tags, ep.Tags); len(missing) > 0 {
+		if err := s.cloud.TagResource(ctx, ep.ID, missing); err != nil {
+			return err
+		}
+	}
+
+	msg := fmt.Sprintf("Endpoint %s is available in %d subnets.", ep.ID, len(ep.SubnetIDs))
+	if resolverNote != "" {
+		msg += " " + resolverNote
+	}
+	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionTrue, v1alpha1.ReasonAvailable, msg)
+	r.policyCondition(s, d)
+	return nil
+}
+
+// createEndpoint creates the endpoint with its policy and tags in one call.
+func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpointScope, want awsclient.EndpointSpec, d *desiredPolicy) error {
+	ge := s.ge
+	doc, statements := d.doc, d.statements
+	if d.tooLarge != nil {
+		// Never start more permissive than asked: without a merge that fits,
+		// the endpoint admits nothing until the policies are fixed.
+		doc, statements = policy.DenyAll(), nil
+	}
+	want.PolicyDocument = doc.JSON()
+	want.ClientToken = clientToken(ge, ge.Status.EndpointID)
+	ep, err := s.cloud.CreateEndpoint(ctx, want)
+	if err != nil {
+		switch awsclient.Code(err) {
+		case awsclient.CodeIdempotentParameterMismatch:
+			// An earlier attempt created the endpoint with other parameters;
+			// it becomes visible by tag and is then converged.
+			s.progressing = "An endpoint created by an earlier attempt is not visible yet; waiting for it."
+			s.requeue(minPendingRecheck)
+			s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonCreating, s.progressing)
+			return nil
+		case "InvalidSubnetID.NotFound", "InvalidVpcID.NotFound", "InvalidServiceName", "DuplicateSubnetsInSameZone",
+			"InvalidParameter", "InvalidParameterValue", awsclient.CodeVpcEndpointLimitExceeded:
+			return stalled(v1alpha1.ReasonInvalidSpec, "EC2 refused to create the endpoint (%s): %s", awsclient.Code(err), awsclient.Message(err))
+		}
+		return err
+	}
+	s.log.Info("created vpc endpoint", "endpointID", ep.ID)
+	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointCreated", "Create", "Created endpoint %s in %s", ep.ID, strings.Join(want.SubnetIDs, ", "))
+	observeEndpoint(ge, ep)
+	r.recordPolicy(s, d, doc, statements)
+	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
+		fmt.Sprintf("Endpoint %s was created and is %s; AWS usually takes 2 to 5 minutes.", ep.ID, ep.State))
+	s.progressing = "Waiting for endpoint " + ep.ID + " to become available."
+	s.requeue(minPendingRecheck)
+	r.policyCondition(s, d)
+	return nil
+}
+
+// findEndpoint looks the endpoint up by the ID in status, then by the UID
+// tag (a lost status write), then by spec.adoptEndpointID.
+func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpointScope) (*awsclient.Endpoint, error) {
+	if id := s.ge.Status.EndpointID; id != "" {
+		ep, err := s.cloud.EndpointByID(ctx, id)
+		if err != nil || (ep != nil && !ep.Gone()) {
+			return ep, err
+		}
+	}
+	ep, err := s.cloud.EndpointByOwner(ctx, s.owner.UID)
+	if err != nil || ep != nil {
+		return ep, err
+	}
+	if id := s.ge.Spec.AdoptEndpointID; id != "" && id != s.ge.Status.EndpointID {
+		ep, err := s.cloud.EndpointByID(ctx, id)
+		if err != nil || ep == nil || ep.Gone() {
+			return nil, err
+		}
+		// Tag it as ours so it is found by UID from now on.
+		if err := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags)); err != nil {
+			return nil, err
+		}
+		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointAdopted", "Adopt", "Adopted existing endpoint %s", id)
+		return ep, nil
+	}
+	return nil, nil
+}
+
+// desiredEndpoint is the endpoint the spec asks for. The inbound-resolver
+// option is sent only where the service supports it; the note says why not.
+func (r *GatewayEndpointReconciler) desiredEndpoint(ctx context.Context, s *endpointScope, groupIDs []string) (awsclient.EndpointSpec, string, error) {
+	spec := s.ge.Spec
+	want := awsclient.EndpointSpec{
+		VpcID:             spec.VPCID,
+		ServiceName:       spec.ServiceName,
+		SubnetIDs:         spec.SubnetIDs,
+		SecurityGroupIDs:  groupIDs,
+		PrivateDNSEnabled: spec.PrivateDNS.Enabled == nil || *spec.PrivateDNS.Enabled,
+		IPAddressType:     string(spec.IPAddressType),
+		Tags:              s.owner.Tags(endpointName(s.ge), spec.Tags),
+	}
+	if want.ServiceName == "" {
+		want.ServiceName = awsclient.DefaultServiceName(s.region)
+	}
+	if want.IPAddressType == "" {
+		want.IPAddressType = string(v1alpha1.IPAddressTypeIPv4)
+	}
+	var note string
+	if opt := spec.PrivateDNS.OnlyForInboundResolverEndpoint; opt != nil && want.PrivateDNSEnabled {
+		supported, err := s.cloud.SupportsInboundResolverOption(ctx, want.ServiceName)
+		if err != nil {
+			return want, "", err
+		}
+		if supported {
+			want.OnlyForInboundResolver = opt
+		} else {
+			note = fmt.Sprintf("privateDNS.onlyForInboundResolverEndpoint was not sent: %s has no gateway endpoint type, and EC2 accepts the option only for such services.", want.ServiceName)
+		}
+	}
+	return want, note, nil
+}
+
+// observeEndpoint copies what AWS reports into status.
+func observeEndpoint(ge *v1alpha1.GatewayEndpoint, ep *awsclient.Endpoint) {
+	ge.Status.EndpointID = ep.ID
+	ge.Status.State = ep.State
+	ge.Status.SubnetIDs = ep.SubnetIDs
+	ge.Status.SecurityGroupIDs = ep.SecurityGroupIDs
+	ge.Status.NetworkInterfaceIDs = ep.NetworkInterfaceIDs
+	ge.Status.DNSEntries = nil
+	for _, e := range ep.DNSEntries {
+		ge.Status.DNSEntries = append(ge.Status.DNSEntries, v1alpha1.DNSEntry{DNSName: e.Name, HostedZoneID: e.HostedZoneID})
+	}
+}
+
+// clientToken makes CreateVpcEndpoint idempotent per object: a retry after a
+// crash returns the endpoint already created. An endpoint deleted outside the
+// operator (lostID) needs a new token, or EC2 would answer with the old one.
+func clientToken(ge *v1alpha1.GatewayEndpoint, lostID string) string {
+	token := "gwe-" + string(ge.UID)
+	if lostID != "" {
+		sum := sha256.Sum256([]byte(lostID))
+		token += "-" + hex.EncodeToString(sum[:4])
+	}
+	return token
+}
+
+// endpointName is the Name tag of the endpoint.
+func endpointName(ge *v1alpha1.GatewayEndpoint) string {
+	return "agentcore-gateway-" + ge.Namespace + "-" + ge.Name
+}
+
+// reconcilingSince is when the current stretch of work began, for the
+// growing recheck interval.
+func reconcilingSince(ge *v1alpha1.GatewayEndpoint, s *endpointScope) time.Time {
+	if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionReconciling); c != nil && c.Status == metav1.ConditionTrue {
+		return c.LastTransitionTime.Time
+	}
+	return s.now
+}

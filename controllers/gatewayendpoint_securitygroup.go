@@ -1,0 +1,100 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+// reconcileSecurityGroup makes sure the endpoint's security groups exist and,
+// for a managed group, that its inbound rules are exactly HTTPS from the
+// allowed sources. It returns the groups to attach to the endpoint.
+func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, s *endpointScope) ([]string, error) {
+	spec := s.ge.Spec.SecurityGroup
+	if spec.Managed == nil {
+		for _, id := range spec.IDs {
+			g, err := s.cloud.SecurityGroupByID(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if g == nil {
+				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "Security group %s (spec.securityGroup.ids) does not exist in %s; fix the ID or create the group.", id, s.region)
+			}
+			if g.VpcID != s.ge.Spec.VPCID {
+				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "Security group %s (spec.securityGroup.ids) is in %s, not in %s; use a group of the endpoint's VPC.", id, g.VpcID, s.ge.Spec.VPCID)
+			}
+		}
+		s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionTrue, v1alpha1.ReasonExistingGroups,
+			fmt.Sprintf("Using the existing security groups %s as they are.", strings.Join(spec.IDs, ", ")))
+		return spec.IDs, nil
+	}
+
+	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	if err != nil {
+		return nil, err
+	}
+	if group == nil {
+		name := managedGroupName(s.ge)
+		id, err := s.cloud.CreateSecurityGroup(ctx, s.ge.Spec.VPCID, name,
+			fmt.Sprintf("HTTPS from agents to the AgentCore Gateway endpoint of %s/%s", s.ge.Namespace, s.ge.Name),
+			s.owner.Tags(name, s.ge.Spec.Tags))
+		if err != nil {
+			if awsclient.Code(err) == "InvalidVpcID.NotFound" {
+				return nil, stalled(v1alpha1.ReasonInvalidSpec, "VPC %s does not exist in %s; fix spec.vpcID.", s.ge.Spec.VPCID, s.region)
+			}
+			return nil, err
+		}
+		s.log.Info("created security group", "securityGroupID", id)
+		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupCreated", "Create", "Created security group %s", id)
+		group = &awsclient.SecurityGroup{ID: id, VpcID: s.ge.Spec.VPCID}
+	}
+
+	src := spec.Managed.AllowedSources
+	authorize, revoke := awsclient.DiffIngress(awsclient.DesiredIngress(src.SecurityGroupIDs, src.CIDRs, src.PrefixListIDs), group.Ingress)
+	// Missing rules first: revoking first would cut the agents off for a
+	// moment when a source is replaced.
+	if err := s.cloud.AuthorizeIngress(ctx, group.ID, authorize); err != nil {
+		// Right after creation our own group may not be visible yet (eventual
+		// consistency); a missing source group needs a human.
+		if awsclient.Code(err) == awsclient.CodeGroupNotFound && !strings.Contains(awsclient.Message(err), group.ID) {
+			return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A source security group does not exist: %s", awsclient.Message(err))
+		}
+		return nil, err
+	}
+	if err := s.cloud.RevokeIngress(ctx, group.ID, revoke); err != nil {
+		return nil, err
+	}
+	if len(authorize)+len(revoke) > 0 {
+		s.log.Info("converged security group rules", "securityGroupID", group.ID, "authorized", len(authorize), "revoked", len(revoke))
+		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupUpdated", "Update",
+			"Security group %s: authorized %d and revoked %d inbound rules", group.ID, len(authorize), len(revoke))
+	}
+	if missing := awsclient.MissingTags(s.owner.Tags(managedGroupName(s.ge), s.ge.Spec.Tags), group.Tags); len(group.Tags) > 0 && len(missing) > 0 {
+		if err := s.cloud.TagResource(ctx, group.ID, missing); err != nil {
+			return nil, err
+		}
+	}
+	s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionTrue, v1alpha1.ReasonRulesInSync,
+		fmt.Sprintf("Security group %s admits HTTPS (443/tcp) from %d sources and nothing else.", group.ID, len(awsclient.DesiredIngress(src.SecurityGroupIDs, src.CIDRs, src.PrefixListIDs))))
+	return []string{group.ID}, nil
+}
+
+// managedGroupName is unique per object (UID prefix) so that a repeated
+// create answers InvalidGroup.Duplicate instead of creating a twin.
+func managedGroupName(ge *v1alpha1.GatewayEndpoint) string {
+	name := fmt.Sprintf("vpce-agentcore-%s-%s", ge.Namespace, ge.Name)
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	uid := string(ge.UID)
+	if len(uid) > 8 {
+		uid = uid[:8]
+	}
+	return name + "-" + uid
+}

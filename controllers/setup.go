@@ -1,0 +1,79 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+// Options configure both reconcilers.
+type Options struct {
+	DefaultRegion           string
+	ClusterName             string
+	PropagationDelay        time.Duration
+	SyncPeriod              time.Duration
+	MaxConcurrentReconciles int
+	Clouds                  *Clouds
+	// Clock defaults to the real clock; tests inject a fake one.
+	Clock clock.WithDelayedExecution
+}
+
+var registerMetrics sync.Once
+
+// Setup registers the indexes, both reconcilers and the AWS call metric
+// with mgr.
+func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
+	if o.Clouds == nil {
+		return errors.New("controllers.Setup: Options.Clouds is required")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if o.PropagationDelay == 0 {
+		o.PropagationDelay = 15 * time.Minute
+	}
+	if o.SyncPeriod == 0 {
+		o.SyncPeriod = 10 * time.Minute
+	}
+	if o.MaxConcurrentReconciles == 0 {
+		o.MaxConcurrentReconciles = 4
+	}
+	registerMetrics.Do(func() {
+		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if !errors.As(err, &already) {
+				panic(err)
+			}
+		}
+	})
+	if err := SetupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	if err := (&GatewayEndpointReconciler{
+		Client:                  mgr.GetClient(),
+		Recorder:                mgr.GetEventRecorder("agentcore-vpce-operator"),
+		Clouds:                  o.Clouds,
+		Clock:                   o.Clock,
+		DefaultRegion:           o.DefaultRegion,
+		ClusterName:             o.ClusterName,
+		PropagationDelay:        o.PropagationDelay,
+		SyncPeriod:              o.SyncPeriod,
+		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return (&GatewayAccessPolicyReconciler{
+		Client:           mgr.GetClient(),
+		Clock:            o.Clock,
+		DefaultRegion:    o.DefaultRegion,
+		PropagationDelay: o.PropagationDelay,
+	}).SetupWithManager(mgr)
+}

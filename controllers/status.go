@@ -1,0 +1,60 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+// setCondition records a condition for the object's current generation.
+func setCondition(conds *[]metav1.Condition, generation int64, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: condType, Status: status, Reason: reason, Message: message, ObservedGeneration: generation,
+	})
+}
+
+// initConditions writes Unknown conditions on the first visit, so that a
+// freshly applied object says at once that the operator has seen it.
+func initConditions(conds *[]metav1.Condition, generation int64, types ...string) {
+	for _, t := range types {
+		if meta.FindStatusCondition(*conds, t) == nil {
+			setCondition(conds, generation, t, metav1.ConditionUnknown, v1alpha1.ReasonReconciling, "The operator has not finished its first reconcile yet.")
+		}
+	}
+}
+
+// stallError is an error that retrying cannot fix: bad input the CRD could
+// not catch, or missing permissions. It carries the condition reason.
+type stallError struct {
+	reason  string
+	message string
+}
+
+func (e *stallError) Error() string { return e.message }
+
+func stalled(reason, format string, args ...any) error {
+	return &stallError{reason: reason, message: fmt.Sprintf(format, args...)}
+}
+
+// classify turns an AWS error into a condition reason and message, and says
+// whether it is terminal.
+func classify(err error) (reason, message string, terminal bool) {
+	var se *stallError
+	switch {
+	case errors.As(err, &se):
+		return se.reason, se.message, true
+	case awsclient.IsAccessDenied(err):
+		return v1alpha1.ReasonAccessDenied, "EC2 denied the operator's request; grant its IAM role the actions in config/iam/policy.json: " + err.Error(), true
+	case awsclient.IsThrottle(err):
+		return v1alpha1.ReasonThrottled, "EC2 is throttling the operator's requests; retrying with backoff: " + err.Error(), false
+	case awsclient.IsTerminal(err):
+		return v1alpha1.ReasonInvalidSpec, "EC2 rejected the request; fix the spec: " + err.Error(), true
+	default:
+		return v1alpha1.ReasonAWSError, "Retrying after a transient error: " + err.Error(), false
+	}
+}
