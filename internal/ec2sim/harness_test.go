@@ -73,6 +73,18 @@ func newHarness(t testing.TB, opts ...func(*ec2sim.Options)) *harness {
 	}
 }
 
+// serve serves sim over HTTP for the test and returns a client for it, without retries.
+func serve(t testing.TB, sim *ec2sim.Simulator, region string) *ec2.Client {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	client, err := ec2sim.NewClient(context.Background(), srv.URL, region)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return ec2.New(client.Options(), withoutRetries)
+}
+
 func withoutRetries(o *ec2.Options) { o.Retryer = aws.NopRetryer{} }
 
 func withThrottling(c ec2sim.ThrottleConfig) func(*ec2sim.Options) {
@@ -90,6 +102,8 @@ func errorCode(err error) string {
 	}
 	return "not an API error: " + err.Error()
 }
+
+func asError(err error, target any) bool { return err != nil && errors.As(err, target) }
 
 func httpStatus(err error) int {
 	var respErr *awshttp.ResponseError

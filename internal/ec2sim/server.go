@@ -23,6 +23,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	requestID := s.requestIDs.next()
+	// EC2 sends the request ID as a header too; the SDK reads it from there on success.
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	w.Header().Set("Server", "AmazonEC2")
 	if err := r.ParseForm(); err != nil {
 		writeError(w, requestID, clientError(codeInvalidParameterValue, "The request body is not a valid query: %v", err))
 		return

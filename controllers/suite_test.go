@@ -1,0 +1,276 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/go-logr/logr"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	"github.com/agentcore-io/vpce-operator/controllers"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
+	"github.com/agentcore-io/vpce-operator/internal/testenv"
+)
+
+const region = "us-east-1"
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	// The SDK's default chain needs credentials; the simulator accepts any.
+	os.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	os.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	if os.Getenv("TEST_LOG") != "" {
+		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	var err error
+	env, err = testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+// harnessOptions tune one test's simulator and manager.
+type harnessOptions struct {
+	pendingDelay     time.Duration // default 1s
+	throttle         bool          // AWS's request buckets
+	syncPeriod       time.Duration // default 10m
+	propagationDelay time.Duration // default 15m
+	clock            clock.WithDelayedExecution
+	// extraNamespaces are created besides the main one (suffixes), each
+	// with these labels.
+	extraNamespaces map[string]map[string]string
+}
+
+// harness is an EC2 simulator over HTTP, a running manager wired to it as in
+// production, and a namespace of the test's own.
+type harness struct {
+	t         *testing.T
+	g         Gomega
+	sim       *ec2sim.Simulator
+	url       string
+	ec2       *ec2.Client // for changes behind the operator's back
+	k8s       client.Client
+	vpcID     string
+	subnets   []string
+	namespace string
+	// namespaces are every namespace the test's manager sees: a manager
+	// must not touch objects of other tests.
+	namespaces []string
+	agentsSG  string // the agents' security group, allowed by default
+	stop      func()
+	opts      harnessOptions
+}
+
+var namespaceSeq atomic.Int64
+
+func newHarness(t *testing.T, opts harnessOptions) *harness {
+	t.Helper()
+	if opts.pendingDelay == 0 {
+		opts.pendingDelay = time.Second
+	}
+	sim := ec2sim.New(ec2sim.Options{
+		Region: region, PendingDelay: opts.pendingDelay, DeletingDelay: time.Second,
+		Throttle: ec2sim.ThrottleConfig{Disabled: !opts.throttle},
+	})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := ec2sim.NewClient(context.Background(), srv.URL, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
+		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, g: NewWithT(t), sim: sim, url: srv.URL, ec2: api, k8s: env.Client,
+		vpcID: vpcID, subnets: subnets, opts: opts, agentsSG: aws.ToString(agents.GroupId)}
+	sim.ResetCalls()
+	h.namespace = fmt.Sprintf("t%d-%s", namespaceSeq.Add(1), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	if len(h.namespace) > 50 {
+		h.namespace = h.namespace[:50]
+	}
+	h.namespace = strings.TrimRight(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, h.namespace), "-")
+	h.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(h.namespace, nil))).To(Succeed())
+	h.namespaces = []string{h.namespace}
+	for suffix, labels := range opts.extraNamespaces {
+		name := h.namespace + "-" + suffix
+		h.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(name, labels))).To(Succeed())
+		h.namespaces = append(h.namespaces, name)
+	}
+	h.startManager()
+	return h
+}
+
+// startManager runs a manager as cmd/manager does, against the simulator.
+func (h *harness) startManager() {
+	h.t.Helper()
+	namespaces := map[string]cache.Config{}
+	for _, ns := range h.namespaces {
+		namespaces[ns] = cache.Config{}
+	}
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+		Cache:                  cache.Options{DefaultNamespaces: namespaces},
+	})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	ctx, cancel := context.WithCancel(context.Background())
+	h.g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
+		DefaultRegion:    region,
+		ClusterName:      "test-cluster",
+		PropagationDelay: h.opts.propagationDelay,
+		SyncPeriod:       h.opts.syncPeriod,
+		Clouds:           controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url}),
+		Clock:            h.opts.clock,
+	})).To(Succeed())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			h.t.Errorf("manager: %v", err)
+		}
+	}()
+	stopped := false
+	h.stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	h.t.Cleanup(h.stop)
+}
+
+// endpoint is a GatewayEndpoint in the harness namespace with a managed
+// group admitting one agents' group.
+func (h *harness) endpoint(name string, mutate ...func(*v1alpha1.GatewayEndpoint)) *v1alpha1.GatewayEndpoint {
+	ge := &v1alpha1.GatewayEndpoint{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.namespace},
+		Spec: v1alpha1.GatewayEndpointSpec{
+			VPCID:     h.vpcID,
+			SubnetIDs: h.subnets,
+			SecurityGroup: v1alpha1.SecurityGroupSpec{Managed: &v1alpha1.ManagedSecurityGroup{
+				AllowedSources: v1alpha1.AllowedSources{SecurityGroupIDs: []string{h.agentsSG}},
+			}},
+			Tags: map[string]string{"team": "platform"},
+		},
+	}
+	for _, m := range mutate {
+		m(ge)
+	}
+	return ge
+}
+
+func (h *harness) create(obj client.Object) {
+	h.t.Helper()
+	h.g.Expect(h.k8s.Create(context.Background(), obj)).To(Succeed())
+}
+
+func (h *harness) get(obj client.Object) client.Object {
+	h.t.Helper()
+	h.g.Expect(h.k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+	return obj
+}
+
+// condition returns a getter of a condition's status, for Eventually.
+func (h *harness) conditionOf(obj client.Object, condType string) func() string {
+	return func() string {
+		if err := h.k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return "error: " + err.Error()
+		}
+		var conds []metav1.Condition
+		switch o := obj.(type) {
+		case *v1alpha1.GatewayEndpoint:
+			conds = o.Status.Conditions
+		case *v1alpha1.GatewayAccessPolicy:
+			conds = o.Status.Conditions
+		}
+		c := meta.FindStatusCondition(conds, condType)
+		if c == nil {
+			return "absent"
+		}
+		return string(c.Status) + "/" + c.Reason + ": " + c.Message
+	}
+}
+
+// waitReady waits until obj's Ready condition is True.
+func (h *harness) waitReady(obj client.Object, timeout time.Duration) {
+	h.t.Helper()
+	h.g.Eventually(h.conditionOf(obj, v1alpha1.ConditionReady), timeout, 100*time.Millisecond).Should(HavePrefix("True/"))
+}
+
+// endpoints lists the simulator's endpoints that are not deleted.
+func (h *harness) endpoints() []types.VpcEndpoint {
+	h.t.Helper()
+	out, err := h.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	var live []types.VpcEndpoint
+	for _, e := range out.VpcEndpoints {
+		if e.State != types.StateDeleted {
+			live = append(live, e)
+		}
+	}
+	return live
+}
+
+// ownedGroups lists the simulator's security groups carrying the operator's
+// UID tag.
+func (h *harness) ownedGroups() []types.SecurityGroup {
+	h.t.Helper()
+	out, err := h.ec2.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{
+		Filters: []types.Filter{{Name: ptr.To("tag-key"), Values: []string{v1alpha1.TagUID}}},
+	})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	return out.SecurityGroups
+}
+
+// calls is how many times the simulator answered action, whatever the code.
+func (h *harness) calls(action string) int {
+	n := 0
+	for _, c := range h.sim.Calls()[action] {
+		n += c
+	}
+	return n
+}
