@@ -57,6 +57,17 @@ test: envtest ## Run unit tests and the envtest suites (builds the envtest binar
 bench: envtest ## Run the benchmarks and print their figures.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./...
 
+.PHONY: e2e
+e2e: envtest ## Run the end-to-end tests: the manager, simulator and kubectl binaries on a local control plane.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -count=1 -timeout=30m -v ./test/e2e/
+
+##@ Demo
+
+.PHONY: demo
+demo: envtest build ## Run the operator locally against the EC2 simulator and show it working (KEEP_RUNNING=1 keeps it up).
+	go build -o $(LOCALBIN)/local ./cmd/local
+	$(LOCALBIN)/local $(if $(filter 1 true yes,$(KEEP_RUNNING)),--keep-running)
+
 ##@ Build
 
 .PHONY: build

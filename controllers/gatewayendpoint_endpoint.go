@@ -66,6 +66,7 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
 		policyDiffers = err != nil || !same
 	}
+	want.PolicyDocument = d.doc.JSON()
 	change := awsclient.DiffEndpoint(want, ep, policyDiffers)
 	if !change.Empty() {
 		if err := s.cloud.ModifyEndpoint(ctx, ep.ID, change); err != nil {

@@ -3,9 +3,12 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,9 +88,10 @@ type harness struct {
 	// namespaces are every namespace the test's manager sees: a manager
 	// must not touch objects of other tests.
 	namespaces []string
-	agentsSG  string // the agents' security group, allowed by default
-	stop      func()
-	opts      harnessOptions
+	agentsSG   string // the agents' security group, allowed by default
+	stop       func()
+	opts       harnessOptions
+	log        *requestLog
 }
 
 var namespaceSeq atomic.Int64
@@ -101,7 +105,8 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		Region: region, PendingDelay: opts.pendingDelay, DeletingDelay: time.Second,
 		Throttle: ec2sim.ThrottleConfig{Disabled: !opts.throttle},
 	})
-	srv := httptest.NewServer(sim)
+	log := &requestLog{}
+	srv := httptest.NewServer(log.wrap(sim))
 	t.Cleanup(srv.Close)
 	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
 	if err != nil {
@@ -118,7 +123,7 @@ func newHarness(t *testing.T, opts harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, g: NewWithT(t), sim: sim, url: srv.URL, ec2: api, k8s: env.Client,
-		vpcID: vpcID, subnets: subnets, opts: opts, agentsSG: aws.ToString(agents.GroupId)}
+		vpcID: vpcID, subnets: subnets, opts: opts, agentsSG: aws.ToString(agents.GroupId), log: log}
 	sim.ResetCalls()
 	h.namespace = fmt.Sprintf("t%d-%s", namespaceSeq.Add(1), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
 	if len(h.namespace) > 50 {
@@ -208,6 +213,16 @@ func (h *harness) create(obj client.Object) {
 	h.g.Expect(h.k8s.Create(context.Background(), obj)).To(Succeed())
 }
 
+// update changes obj's spec with a merge patch, which cannot conflict with
+// the operator's status writes.
+func (h *harness) update(obj client.Object, mutate func()) {
+	h.t.Helper()
+	h.get(obj)
+	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+	mutate()
+	h.g.Expect(h.k8s.Patch(context.Background(), obj, patch)).To(Succeed())
+}
+
 func (h *harness) get(obj client.Object) client.Object {
 	h.t.Helper()
 	h.g.Expect(h.k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
@@ -248,7 +263,8 @@ func (h *harness) endpoints() []types.VpcEndpoint {
 	h.g.Expect(err).NotTo(HaveOccurred())
 	var live []types.VpcEndpoint
 	for _, e := range out.VpcEndpoints {
-		if e.State != types.StateDeleted {
+		// EC2 sends states in lower case; the SDK's constants are capitalised.
+		if !strings.EqualFold(string(e.State), string(types.StateDeleted)) {
 			live = append(live, e)
 		}
 	}
@@ -273,4 +289,62 @@ func (h *harness) calls(action string) int {
 		n += c
 	}
 	return n
+}
+
+// totalCalls is how many calls the simulator answered, of every action.
+func (h *harness) totalCalls() int {
+	n := 0
+	for action := range h.sim.Calls() {
+		n += h.calls(action)
+	}
+	return n
+}
+
+// succeeded lists, in the order they were answered, the successful calls of
+// the given actions since the harness started.
+func (h *harness) succeeded(actions ...string) []string {
+	return h.log.succeeded(actions...)
+}
+
+// requestLog records the order of the calls the simulator answered, which
+// its counts do not keep.
+type requestLog struct {
+	mu sync.Mutex
+	ok []string
+}
+
+func (l *requestLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The simulator parses the form again; ParseForm keeps the result.
+		_ = r.ParseForm()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		if rec.status < 300 {
+			l.mu.Lock()
+			l.ok = append(l.ok, r.Form.Get("Action"))
+			l.mu.Unlock()
+		}
+	})
+}
+
+func (l *requestLog) succeeded(actions ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, a := range l.ok {
+		if slices.Contains(actions, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
 }

@@ -17,6 +17,9 @@
 //   - EC2's per-account token-bucket throttling (RequestLimitExceeded);
 //   - injected faults: error rates, latency and eventual consistency right after creation.
 //
+// Endpoint states come back in lower case ("available"), as EC2 sends them; the SDK's
+// types.State constants are capitalised and never match, so compare with your own constants.
+//
 // Every call is counted per action and error code (see [Simulator.Calls]); the counts and the
 // fault settings are also reachable over HTTP under /_sim/ for the local demo.
 package ec2sim

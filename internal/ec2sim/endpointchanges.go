@@ -23,7 +23,7 @@ type errorXMLLower struct {
 // modifyVpcEndpoint changes subnets, security groups, policy and DNS settings in place. The
 // whole request is validated before anything changes. The endpoint stays available while
 // its network interfaces follow the new subnets and groups.
-func (s *Simulator) modifyVpcEndpoint(q query, now time.Time) (response, *apiError) {
+func (s *Simulator) modifyVpcEndpoint(q query, _ time.Time) (response, *apiError) {
 	id := q.get("VpcEndpointId")
 	if id == "" {
 		return nil, missingParameter("VpcEndpointId")
@@ -121,7 +121,7 @@ func (s *Simulator) modifyVpcEndpoint(q query, now time.Time) (response, *apiErr
 		e.subnetIDs = append(e.subnetIDs, sn.id)
 	}
 	for _, sn := range added {
-		e.interfaceIDs[sn.id] = s.addInterface(e, sn, now).id
+		e.interfaceIDs[sn.id] = s.addInterface(e, sn).id
 	}
 	for _, niID := range e.interfaceIDs {
 		s.interfaces[niID].groupIDs = slices.Clone(groupIDs)

@@ -263,7 +263,7 @@ func (s *Simulator) addEndpoint(spec endpointSpec, now time.Time) *vpcEndpoint {
 	}
 	for _, sn := range spec.subnets {
 		e.subnetIDs = append(e.subnetIDs, sn.id)
-		e.interfaceIDs[sn.id] = s.addInterface(e, sn, now).id
+		e.interfaceIDs[sn.id] = s.addInterface(e, sn).id
 	}
 	s.endpoints[e.id] = e
 	return e

@@ -139,10 +139,3 @@ func wildcardMatch(pattern, s string) bool {
 	}
 	return p == len(pattern)
 }
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}

@@ -57,7 +57,7 @@ type describeNetworkInterfacesResponse struct {
 
 // addInterface creates the endpoint's network interface in a subnet, with a private address
 // from that subnet and the endpoint's security groups. Callers hold s.mu.
-func (s *Simulator) addInterface(e *vpcEndpoint, sn *subnet, _ time.Time) *networkInterface {
+func (s *Simulator) addInterface(e *vpcEndpoint, sn *subnet) *networkInterface {
 	ni := &networkInterface{
 		id:         s.newID("eni"),
 		endpointID: e.id,

@@ -10,11 +10,11 @@ import (
 )
 
 const (
-	defaultGroupName      = "default"
-	maxGroupTextLength    = 255
-	allTrafficProtocol    = "-1"
-	everywhereIPv4        = "0.0.0.0/0"
-	defaultGroupDescriber = "default VPC security group"
+	defaultGroupName        = "default"
+	maxGroupTextLength      = 255
+	allTrafficProtocol      = "-1"
+	everywhereIPv4          = "0.0.0.0/0"
+	defaultGroupDescription = "default VPC security group"
 )
 
 type securityGroup struct {
@@ -98,7 +98,7 @@ func (s *Simulator) addSecurityGroup(name, description, vpcID string, tags tagSe
 // addDefaultSecurityGroup creates the group every VPC comes with: all traffic in from its own
 // members, all traffic out. Callers hold s.mu.
 func (s *Simulator) addDefaultSecurityGroup(vpcID string, now time.Time) *securityGroup {
-	g := s.addSecurityGroup(defaultGroupName, defaultGroupDescriber, vpcID, tagSet{}, now)
+	g := s.addSecurityGroup(defaultGroupName, defaultGroupDescription, vpcID, tagSet{}, now)
 	s.addRules(g, false, []ruleSpec{{
 		protocol: allTrafficProtocol, fromPort: -1, toPort: -1,
 		referencedGroupID: g.id, referencedUserID: s.accountID,

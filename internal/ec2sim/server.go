@@ -71,9 +71,11 @@ func (s *Simulator) call(ctx context.Context, action string, q query) (response,
 	if s.faults.fails(fault) {
 		return nil, injectedError(fault.ErrorCode)
 	}
-	if dryRun, _, err := q.boolean("DryRun"); err != nil {
+	dryRun, _, err := q.boolean("DryRun")
+	if err != nil {
 		return nil, err
-	} else if dryRun {
+	}
+	if dryRun {
 		return nil, errDryRun
 	}
 	s.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -123,14 +124,11 @@ func (s *Simulator) subnetZone(q query) (availabilityZone, *apiError) {
 }
 
 func (s *Simulator) zoneNames() string {
-	names := ""
+	names := make([]string, len(s.zones))
 	for i, z := range s.zones {
-		if i > 0 {
-			names += ", "
-		}
-		names += z.name
+		names[i] = z.name
 	}
-	return names
+	return strings.Join(names, ", ")
 }
 
 // addSubnet records a subnet. Callers hold s.mu.

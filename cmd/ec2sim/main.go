@@ -1,0 +1,211 @@
+// Command ec2sim serves the EC2 API simulator over HTTP, for the local demo and for trying
+// the operator's AWS calls by hand:
+//
+//	ec2sim --seed-vpc --pending-delay 20s
+//	aws ec2 describe-vpcs --endpoint-url http://127.0.0.1:4566 --region us-east-1
+//
+// Any credentials are accepted. Call counts and fault settings are under /_sim/ (see the
+// ec2sim package).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
+)
+
+const shutdownTimeout = 5 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "ec2sim:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr                string
+	region              string
+	seed                uint64
+	pendingDelay        time.Duration
+	deletingDelay       time.Duration
+	throttle            onOff
+	throttleScale       float64
+	faultRate           float64
+	faultCode           string
+	latency             time.Duration
+	eventualConsistency time.Duration
+	seedVPC             bool
+	seedOutput          string
+	logCalls            bool
+}
+
+// onOff is a flag that reads on/off as well as true/false.
+type onOff bool
+
+func (o *onOff) String() string {
+	if *o {
+		return "on"
+	}
+	return "off"
+}
+
+func (o *onOff) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "on", "true", "1", "yes":
+		*o = true
+	case "off", "false", "0", "no":
+		*o = false
+	default:
+		return fmt.Errorf("want on or off, got %q", s)
+	}
+	return nil
+}
+
+func parseFlags(args []string, output io.Writer) (config, error) {
+	cfg := config{throttle: true}
+	fs := flag.NewFlagSet("ec2sim", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:4566", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&cfg.region, "region", "us-east-1", "region to simulate")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed for resource IDs, DNS names and addresses")
+	fs.DurationVar(&cfg.pendingDelay, "pending-delay", 60*time.Second, "how long a new endpoint stays pending (negative: no wait)")
+	fs.DurationVar(&cfg.deletingDelay, "deleting-delay", 30*time.Second, "how long a deleted endpoint stays deleting (negative: no wait)")
+	fs.Var(&cfg.throttle, "throttle", "EC2's request token buckets: on or off")
+	fs.Float64Var(&cfg.throttleScale, "throttle-scale", 1, "multiply every bucket's size and refill rate")
+	fs.Float64Var(&cfg.faultRate, "fault-rate", 0, "share of calls, 0 to 1, that fail with --fault-code")
+	fs.StringVar(&cfg.faultCode, "fault-code", "InternalError", "error injected calls fail with: InternalError or Unavailable")
+	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every call")
+	fs.DurationVar(&cfg.eventualConsistency, "eventual-consistency", 0, "how long new security groups and endpoints stay invisible to Describe calls")
+	fs.BoolVar(&cfg.seedVPC, "seed-vpc", false, "create a VPC 10.0.0.0/16 with a subnet in each of three zones and print their IDs")
+	fs.StringVar(&cfg.seedOutput, "seed-output", "", "also write the seeded IDs as JSON to this file")
+	fs.BoolVar(&cfg.logCalls, "log-calls", false, "log every EC2 call to stderr")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.faultRate < 0 || cfg.faultRate > 1 {
+		return cfg, fmt.Errorf("--fault-rate %v is outside 0..1", cfg.faultRate)
+	}
+	if cfg.seedOutput != "" && !cfg.seedVPC {
+		return cfg, errors.New("--seed-output needs --seed-vpc")
+	}
+	return cfg, nil
+}
+
+// seeded is what --seed-output writes, for scripts that set up the local demo.
+type seeded struct {
+	EndpointURL string   `json:"endpointUrl"`
+	Region      string   `json:"region"`
+	VpcID       string   `json:"vpcId"`
+	SubnetIDs   []string `json:"subnetIds"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	sim := ec2sim.New(ec2sim.Options{
+		Region:        cfg.region,
+		Seed:          cfg.seed,
+		PendingDelay:  cfg.pendingDelay,
+		DeletingDelay: cfg.deletingDelay,
+		Throttle:      ec2sim.ThrottleConfig{Disabled: !bool(cfg.throttle), Scale: cfg.throttleScale},
+	})
+	if cfg.faultRate > 0 || cfg.latency > 0 {
+		sim.SetFault(ec2sim.AllActions, ec2sim.Fault{ErrorRate: cfg.faultRate, ErrorCode: cfg.faultCode, Latency: cfg.latency})
+	}
+	sim.SetEventualConsistency(cfg.eventualConsistency)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	url := "http://" + ln.Addr().String()
+	if cfg.seedVPC {
+		if err := seedVPC(sim, url, cfg, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	var handler http.Handler = sim
+	if cfg.logCalls {
+		handler = logCalls(sim, slog.New(slog.NewTextHandler(stderr, nil)))
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "ec2sim listening on %s (region %s)\n", url, cfg.region)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	<-served
+	return nil
+}
+
+func seedVPC(sim *ec2sim.Simulator, url string, cfg config, stdout io.Writer) error {
+	vpcID, subnetIDs, err := sim.SeedVPC("10.0.0.0/16", 3)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "vpc-id=%s subnet-ids=%s\n", vpcID, strings.Join(subnetIDs, ","))
+	if cfg.seedOutput == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(seeded{EndpointURL: url, Region: cfg.region, VpcID: vpcID, SubnetIDs: subnetIDs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.seedOutput, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing seed output: %w", err)
+	}
+	return nil
+}
+
+// logCalls logs each EC2 call's action, HTTP status and duration.
+func logCalls(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		// ParseForm keeps the parsed body on the request, so the simulator reads it again.
+		_ = r.ParseForm()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("call", "action", r.Form.Get("Action"), "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}

@@ -1,0 +1,216 @@
+package controllers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	"github.com/agentcore-io/vpce-operator/internal/policy"
+)
+
+const accessLabel = "vpce.agentcore.io/gateway-access"
+
+func gatewayARN(id string) string {
+	return "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/" + id
+}
+
+func (h *harness) accessPolicy(namespace, name string, arns ...string) *v1alpha1.GatewayAccessPolicy {
+	return &v1alpha1.GatewayAccessPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: v1alpha1.GatewayAccessPolicySpec{
+			EndpointRef: v1alpha1.EndpointReference{Name: "shared", Namespace: h.namespace},
+			GatewayARNs: arns,
+		},
+	}
+}
+
+// sharedEndpoint admits policies from namespaces labelled accessLabel=true.
+func (h *harness) sharedEndpoint() *v1alpha1.GatewayEndpoint {
+	return h.endpoint("shared", func(ge *v1alpha1.GatewayEndpoint) {
+		ge.Spec.Access.AllowedNamespaces = v1alpha1.AllowedNamespaces{
+			From:     v1alpha1.NamespacesFromSelector,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{accessLabel: "true"}},
+		}
+	})
+}
+
+// simPolicyResources is every Resource of every statement in the
+// simulator's endpoint policy.
+func (h *harness) simPolicy() (document string, resources []string) {
+	h.t.Helper()
+	eps := h.endpoints()
+	h.g.Expect(eps).To(HaveLen(1))
+	document = aws.ToString(eps[0].PolicyDocument)
+	var doc struct {
+		Statement []struct {
+			Effect   string
+			Resource any
+		}
+	}
+	h.g.Expect(json.Unmarshal([]byte(document), &doc)).To(Succeed())
+	for _, st := range doc.Statement {
+		switch r := st.Resource.(type) {
+		case string:
+			resources = append(resources, st.Effect+" "+r)
+		case []any:
+			for _, v := range r {
+				resources = append(resources, st.Effect+" "+v.(string))
+			}
+		}
+	}
+	return document, resources
+}
+
+func TestPoliciesFromTwoNamespacesMergeIntoOneEndpointPolicyAndOthersNeedTheLabel(t *testing.T) {
+	h := newHarness(t, harnessOptions{propagationDelay: time.Second, extraNamespaces: map[string]map[string]string{
+		"research": {accessLabel: "true"}, "support": {accessLabel: "true"}, "outsider": nil,
+	}})
+	research, support, outsider := h.namespace+"-research", h.namespace+"-support", h.namespace+"-outsider"
+	ge := h.sharedEndpoint()
+	h.create(ge)
+	a := h.accessPolicy(research, "research", gatewayARN("research-a1"), gatewayARN("papers-b2"))
+	b := h.accessPolicy(support, "support", gatewayARN("tickets-c3"))
+	c := h.accessPolicy(outsider, "outsider", gatewayARN("outsider-d4"))
+	h.create(a)
+	h.create(b)
+	h.create(c)
+
+	h.waitReady(a, 30*time.Second)
+	h.waitReady(b, 30*time.Second)
+	h.g.Eventually(h.conditionOf(c, v1alpha1.ConditionAccepted), 10*time.Second).Should(
+		And(HavePrefix("False/NamespaceNotAllowed"), ContainSubstring(accessLabel)))
+	h.g.Expect(h.conditionOf(c, v1alpha1.ConditionReady)()).To(HavePrefix("False/NotAccepted"))
+
+	_, resources := h.simPolicy()
+	h.g.Expect(resources).To(ConsistOf("Allow "+gatewayARN("papers-b2"), "Allow "+gatewayARN("research-a1"), "Allow "+gatewayARN("tickets-c3")))
+	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies).To(Equal(int32(2)))
+
+	// Labelling the outsider's namespace admits it.
+	ns := &corev1.Namespace{}
+	h.g.Expect(h.k8s.Get(context.Background(), client.ObjectKey{Name: outsider}, ns)).To(Succeed())
+	ns.Labels = map[string]string{accessLabel: "true"}
+	h.g.Expect(h.k8s.Update(context.Background(), ns)).To(Succeed())
+	h.waitReady(c, 30*time.Second)
+	h.g.Eventually(func() []string { _, r := h.simPolicy(); return r }, 10*time.Second).Should(ContainElement("Allow " + gatewayARN("outsider-d4")))
+	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies).To(Equal(int32(3)))
+}
+
+func TestAPolicyIsAppliedAtOnceAndReadyOnlyAfterThePropagationDelay(t *testing.T) {
+	start := time.Now()
+	clk := clocktesting.NewFakeClock(start)
+	h := newHarness(t, harnessOptions{clock: clk, propagationDelay: 15 * time.Minute, extraNamespaces: map[string]map[string]string{
+		"team": {accessLabel: "true"},
+	}})
+	ge := h.sharedEndpoint()
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	p := h.accessPolicy(h.namespace+"-team", "team", gatewayARN("tools-e5"))
+	h.create(p)
+
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionApplied), 10*time.Second).Should(HavePrefix("True/Applied"))
+	h.g.Expect(h.conditionOf(p, v1alpha1.ConditionReady)()).To(And(HavePrefix("False/AwaitingPropagation"), ContainSubstring("15m0s")))
+	h.get(p)
+	h.g.Expect(p.Status.AppliedAt.Time).To(BeTemporally("~", start, time.Second))
+	h.g.Expect(p.Status.EffectiveAt.Time).To(BeTemporally("~", start.Add(15*time.Minute), time.Second))
+	h.g.Consistently(h.conditionOf(p, v1alpha1.ConditionReady), 2*time.Second).Should(HavePrefix("False/AwaitingPropagation"),
+		"kubectl wait --for=condition=Ready must keep waiting")
+
+	clk.Step(15*time.Minute - time.Second)
+	h.g.Consistently(h.conditionOf(p, v1alpha1.ConditionReady), time.Second).Should(HavePrefix("False/AwaitingPropagation"))
+	clk.Step(time.Second)
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionReady), 10*time.Second).Should(HavePrefix("True/Effective"))
+
+	// A change to the policy is a new statement: applied now, effective
+	// after another full delay.
+	changedAt := clk.Now()
+	h.get(p)
+	p.Spec.GatewayARNs = append(p.Spec.GatewayARNs, gatewayARN("search-f6"))
+	h.g.Expect(h.k8s.Update(context.Background(), p)).To(Succeed())
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionReady), 10*time.Second).Should(HavePrefix("False/AwaitingPropagation"))
+	h.g.Eventually(func() time.Time {
+		h.get(p)
+		if p.Status.EffectiveAt == nil {
+			return time.Time{}
+		}
+		return p.Status.EffectiveAt.Time
+	}, 10*time.Second).Should(BeTemporally("~", changedAt.Add(15*time.Minute), time.Second))
+	clk.Step(15 * time.Minute)
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionReady), 10*time.Second).Should(HavePrefix("True/Effective"))
+}
+
+func TestAConvergedPolicyMakesNoModifyCallsOnResync(t *testing.T) {
+	h := newHarness(t, harnessOptions{syncPeriod: time.Second, propagationDelay: time.Millisecond, extraNamespaces: map[string]map[string]string{
+		"team": {accessLabel: "true"},
+	}})
+	ge := h.sharedEndpoint()
+	h.create(ge)
+	p := h.accessPolicy(h.namespace+"-team", "team", gatewayARN("tools-e5"), gatewayARN("search-f6"))
+	h.create(p)
+	h.waitReady(p, 30*time.Second)
+	h.waitReady(ge, 30*time.Second)
+	h.g.Expect(h.calls("ModifyVpcEndpoint")).To(BeNumerically("<=", 1), "at most the one write that merged the policy")
+	h.sim.ResetCalls()
+
+	h.g.Eventually(func() int { return h.calls("DescribeVpcEndpoints") }, 20*time.Second, 100*time.Millisecond).Should(BeNumerically(">=", 3))
+	h.g.Expect(h.calls("ModifyVpcEndpoint")).To(Equal(0))
+	h.g.Expect(h.sim.MutatingCalls()).To(Equal(0))
+}
+
+func TestAMergeOverTheLimitAppliesNothingAndTheLastPolicyGoneDeniesAll(t *testing.T) {
+	h := newHarness(t, harnessOptions{propagationDelay: time.Millisecond, extraNamespaces: map[string]map[string]string{
+		"team": {accessLabel: "true"},
+	}})
+	team := h.namespace + "-team"
+	ge := h.sharedEndpoint()
+	h.create(ge)
+	small := h.accessPolicy(team, "small", gatewayARN("tools-e5"))
+	h.create(small)
+	h.waitReady(small, 30*time.Second)
+	goodDoc, _ := h.simPolicy()
+
+	many := func(prefix string) []string {
+		arns := make([]string, 100)
+		for i := range arns {
+			arns[i] = gatewayARN(fmt.Sprintf("%s-gateway-with-a-rather-long-descriptive-name-for-the-size-test-%03d", prefix, i))
+		}
+		return arns
+	}
+	big1 := h.accessPolicy(team, "big1", many("one")...)
+	big2 := h.accessPolicy(team, "big2", many("two")...)
+	h.create(big1)
+	h.create(big2)
+
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionPolicyApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
+	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionStalled)()).To(HavePrefix("True/PolicyTooLarge"))
+	h.g.Eventually(h.conditionOf(big1, v1alpha1.ConditionApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
+	h.g.Eventually(h.conditionOf(big2, v1alpha1.ConditionApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
+	h.g.Expect(h.conditionOf(small, v1alpha1.ConditionReady)()).To(HavePrefix("True/"), "the statement already applied stays in force")
+	doc, _ := h.simPolicy()
+	h.g.Expect(doc).To(Equal(goodDoc), "nothing partial was applied")
+
+	// Making room lets the rest in.
+	h.g.Expect(h.k8s.Delete(context.Background(), big2)).To(Succeed())
+	h.waitReady(big1, 30*time.Second)
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 10*time.Second).Should(Equal("absent"))
+
+	// Deleting the last policy denies every gateway: never full access.
+	h.g.Expect(h.k8s.Delete(context.Background(), big1)).To(Succeed())
+	h.g.Expect(h.k8s.Delete(context.Background(), small)).To(Succeed())
+	h.g.Eventually(func() bool {
+		doc, _ := h.simPolicy()
+		same, err := policy.Equivalent(doc, policy.DenyAll().JSON())
+		return err == nil && same
+	}, 10*time.Second).Should(BeTrue())
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionPolicyApplied), 10*time.Second).Should(HavePrefix("True/NoPoliciesDenyAll"))
+	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies).To(Equal(int32(0)))
+}

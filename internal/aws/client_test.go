@@ -1,0 +1,136 @@
+package aws_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
+)
+
+// simulated returns a Client on a fresh simulator with one VPC and an
+// endpoint per owner UID.
+func simulated(t *testing.T, uids ...string) (*awsclient.Client, *ec2sim.Simulator, []string) {
+	t.Helper()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	sim := ec2sim.New(ec2sim.Options{PendingDelay: -1, DeletingDelay: -1, Throttle: ec2sim.ThrottleConfig{Disabled: true}})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	vpc, subnets, err := sim.SeedVPC("10.0.0.0/16", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := awsclient.NewEC2Client(context.Background(), "us-east-1", awsclient.ClientOptions{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := awsclient.NewClient(api, "us-east-1", awsclient.ClientOptions{})
+	var ids []string
+	for _, uid := range uids {
+		ep, err := c.CreateEndpoint(context.Background(), awsclient.EndpointSpec{
+			VpcID: vpc, ServiceName: awsclient.DefaultServiceName("us-east-1"), SubnetIDs: subnets,
+			IPAddressType: "ipv4", PolicyDocument: `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`,
+			Tags: map[string]string{"vpce.agentcore.io/uid": uid}, ClientToken: "token-" + uid,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ep.ID)
+	}
+	sim.ResetCalls()
+	return c, sim, ids
+}
+
+func TestConcurrentLookupsShareOneDescribeCall(t *testing.T) {
+	uids := []string{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}
+	c, sim, ids := simulated(t, uids...)
+
+	var wg sync.WaitGroup
+	found := make([]string, len(uids))
+	for i := range uids {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			ep, err := c.EndpointByOwner(context.Background(), uids[i])
+			if err != nil || ep == nil {
+				t.Errorf("by owner %s: %v %v", uids[i], ep, err)
+				return
+			}
+			found[i] = ep.ID
+		}()
+		go func() {
+			defer wg.Done()
+			ep, err := c.EndpointByID(context.Background(), ids[i])
+			if err != nil || ep == nil || ep.ID != ids[i] {
+				t.Errorf("by id %s: %v %v", ids[i], ep, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range uids {
+		if found[i] != ids[i] {
+			t.Fatalf("owner %s found %s, want %s", uids[i], found[i], ids[i])
+		}
+	}
+	if got := sim.Calls()["DescribeVpcEndpoints"]["OK"]; got > 2 {
+		t.Fatalf("16 concurrent lookups made %d DescribeVpcEndpoints calls, want at most 2 (one by ID, one by tag)", got)
+	}
+}
+
+func TestALookupOfSomethingUnknownFindsNothingWithoutError(t *testing.T) {
+	c, _, _ := simulated(t)
+	ep, err := c.EndpointByID(context.Background(), "vpce-0123456789abcdef0")
+	if err != nil || ep != nil {
+		t.Fatalf("got %v, %v; want nil, nil", ep, err)
+	}
+	g, err := c.SecurityGroupByID(context.Background(), "sg-0123456789abcdef0")
+	if err != nil || g != nil {
+		t.Fatalf("got %v, %v; want nil, nil", g, err)
+	}
+}
+
+func TestEveryAttemptIsCountedByOperationAndCode(t *testing.T) {
+	c, sim, ids := simulated(t, "u1")
+	before := testutil.ToFloat64(awsclient.APICalls.WithLabelValues("DeleteVpcEndpoints", "InternalError"))
+	sim.SetFault("DeleteVpcEndpoints", ec2sim.Fault{ErrorRate: 1, ErrorCode: "InternalError"})
+	if err := c.DeleteEndpoint(context.Background(), ids[0]); err == nil {
+		t.Fatal("want the injected error")
+	}
+	attempts := testutil.ToFloat64(awsclient.APICalls.WithLabelValues("DeleteVpcEndpoints", "InternalError")) - before
+	if attempts != 5 {
+		t.Fatalf("counted %v failed attempts, want 5 (the SDK's retries each count)", attempts)
+	}
+	sim.ClearFaults()
+	if err := c.DeleteEndpoint(context.Background(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteEndpoint(context.Background(), "vpce-0123456789abcdef0"); err != nil {
+		t.Fatalf("an endpoint EC2 does not know counts as deleted: %v", err)
+	}
+}
+
+func TestCreatingTheSameGroupTwiceReturnsTheFirst(t *testing.T) {
+	c, sim, _ := simulated(t)
+	vpc, _, err := sim.SeedVPC("10.1.0.0/16", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{"vpce.agentcore.io/uid": "u9"}
+	first, err := c.CreateSecurityGroup(context.Background(), vpc, "vpce-agentcore-x", "d", tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.CreateSecurityGroup(context.Background(), vpc, "vpce-agentcore-x", "d", tags)
+	if err != nil || second != first {
+		t.Fatalf("second create gave %q, %v; want %q", second, err, first)
+	}
+	if got := sim.Calls()["CreateSecurityGroup"]["InvalidGroup.Duplicate"]; got != 1 {
+		t.Fatalf("want EC2 to have refused the twin once, counted %d", got)
+	}
+}
