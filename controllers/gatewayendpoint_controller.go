@@ -23,8 +23,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
 	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
@@ -37,9 +37,10 @@ const (
 	// once through the watch.
 	stalledRetry = 5 * time.Minute
 	// minPendingRecheck and maxPendingRecheck bound the growing recheck of
-	// a pending endpoint (AWS takes 2 to 5 minutes).
+	// a pending endpoint (AWS takes 2 to 5 minutes); the cap keeps Ready within
+	// seconds of the endpoint becoming available.
 	minPendingRecheck = 2 * time.Second
-	maxPendingRecheck = 30 * time.Second
+	maxPendingRecheck = 8 * time.Second
 )
 
 // GatewayEndpointReconciler drives an interface VPC endpoint, its security

@@ -76,7 +76,7 @@ type harnessOptions struct {
 // harness is an EC2 simulator over HTTP, a running manager wired to it as in
 // production, and a namespace of the test's own.
 type harness struct {
-	t         *testing.T
+	t         testing.TB
 	g         Gomega
 	sim       *ec2sim.Simulator
 	url       string
@@ -96,7 +96,7 @@ type harness struct {
 
 var namespaceSeq atomic.Int64
 
-func newHarness(t *testing.T, opts harnessOptions) *harness {
+func newHarness(t testing.TB, opts harnessOptions) *harness {
 	t.Helper()
 	if opts.pendingDelay == 0 {
 		opts.pendingDelay = time.Second

@@ -4,9 +4,9 @@
 # are not reachable from our build machines. The result is cached in
 # bin/k8s/<version>/ so only the first run pays (several minutes on 2 cores).
 #
-# Usage: hack/envtest-binaries.sh [--print-dir]
+# Usage: hack/envtest-binaries.sh
 #   Prints the directory holding the binaries on its last line (use it as
-#   KUBEBUILDER_ASSETS).
+#   KUBEBUILDER_ASSETS); progress goes to stderr.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.37.2}"
@@ -59,11 +59,14 @@ GO
 log "downloading modules (go mod tidy)"
 go mod tidy >/dev/null 2>&1 || go mod tidy
 
+# Build into the scratch directory and move into place, so that an
+# interrupted run never leaves a half-written binary that looks cached.
 log "building etcd ${ETCD_VERSION}"
-go build -trimpath -ldflags='-s -w' -o "${DEST}/etcd" go.etcd.io/etcd/server/v3
+go build -trimpath -ldflags='-s -w' -o "${WORK}/etcd" go.etcd.io/etcd/server/v3
 log "building kubectl"
-go build -trimpath -ldflags='-s -w' -o "${DEST}/kubectl" k8s.io/kubernetes/cmd/kubectl
+go build -trimpath -ldflags='-s -w' -o "${WORK}/kubectl" k8s.io/kubernetes/cmd/kubectl
 log "building kube-apiserver (the longest step)"
-go build -trimpath -ldflags='-s -w' -o "${DEST}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+go build -trimpath -ldflags='-s -w' -o "${WORK}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+mv "${WORK}/etcd" "${WORK}/kubectl" "${WORK}/kube-apiserver" "${DEST}/"
 log "done"
 echo "${DEST}"

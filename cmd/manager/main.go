@@ -36,6 +36,7 @@ func run() error {
 	var (
 		region, clusterName, ec2Endpoint, metricsAddr, probeAddr string
 		propagationDelay, syncPeriod                             time.Duration
+		rateLimitScale                                           float64
 		maxConcurrent                                            int
 		leaderElect, secureMetrics, enableHTTP2                  bool
 	)
@@ -49,6 +50,7 @@ func run() error {
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with Kubernetes authentication and authorization.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default against HTTP/2 stream attacks).")
+	flag.Float64Var(&rateLimitScale, "aws-rate-limit-scale", 1, "Scale of the client-side copy of EC2's request token buckets (1: AWS's defaults; raise it for an account with raised limits; negative: off).")
 	flag.StringVar(&ec2Endpoint, "ec2-endpoint", os.Getenv("AWS_ENDPOINT_URL_EC2"), "EC2 API URL, e.g. the EC2 simulator (default: AWS, or AWS_ENDPOINT_URL_EC2).")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -90,7 +92,7 @@ func run() error {
 		PropagationDelay:        propagationDelay,
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
-		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint}),
+		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint, RateLimitScale: rateLimitScale}),
 	}); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}

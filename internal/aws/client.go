@@ -25,6 +25,11 @@ type ClientOptions struct {
 	// BatchWindow is how long a read waits for others to join its batch.
 	// Zero means 10ms.
 	BatchWindow time.Duration
+	// RateLimitScale scales the client-side copy of EC2's request buckets
+	// (1 = AWS's defaults, for an account the operator shares with others;
+	// more for an account with raised limits). Zero means 1; negative turns
+	// client-side limiting off.
+	RateLimitScale float64
 }
 
 // NewEC2Client builds an EC2 client for region from the SDK's default
@@ -52,6 +57,12 @@ func NewEC2Client(ctx context.Context, region string, opts ClientOptions) (*ec2.
 			o.BaseEndpoint = awssdk.String(opts.Endpoint)
 		}
 		o.APIOptions = append(o.APIOptions, countCalls)
+		if scale := opts.RateLimitScale; scale >= 0 {
+			if scale == 0 {
+				scale = 1
+			}
+			o.APIOptions = append(o.APIOptions, newRequestLimiter(scale).middleware)
+		}
 	}), nil
 }
 

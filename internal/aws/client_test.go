@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -16,17 +17,23 @@ import (
 // endpoint per owner UID.
 func simulated(t *testing.T, uids ...string) (*awsclient.Client, *ec2sim.Simulator, []string) {
 	t.Helper()
+	return simulatedWith(t, awsclient.ClientOptions{RateLimitScale: -1}, false, uids...)
+}
+
+func simulatedWith(t *testing.T, opts awsclient.ClientOptions, throttle bool, uids ...string) (*awsclient.Client, *ec2sim.Simulator, []string) {
+	t.Helper()
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	sim := ec2sim.New(ec2sim.Options{PendingDelay: -1, DeletingDelay: -1, Throttle: ec2sim.ThrottleConfig{Disabled: true}})
+	sim := ec2sim.New(ec2sim.Options{PendingDelay: -1, DeletingDelay: -1, Throttle: ec2sim.ThrottleConfig{Disabled: !throttle}})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	vpc, subnets, err := sim.SeedVPC("10.0.0.0/16", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := awsclient.NewEC2Client(context.Background(), "us-east-1", awsclient.ClientOptions{Endpoint: srv.URL})
+	opts.Endpoint = srv.URL
+	api, err := awsclient.NewEC2Client(context.Background(), "us-east-1", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +139,20 @@ func TestCreatingTheSameGroupTwiceReturnsTheFirst(t *testing.T) {
 	}
 	if got := sim.Calls()["CreateSecurityGroup"]["InvalidGroup.Duplicate"]; got != 1 {
 		t.Fatalf("want EC2 to have refused the twin once, counted %d", got)
+	}
+}
+
+func TestTheClientStaysWithinEC2sRequestBucketsOnItsOwn(t *testing.T) {
+	c, sim, _ := simulatedWith(t, awsclient.ClientOptions{}, true)
+	// DeleteVpcEndpoints has EC2's smallest bucket: 4 at once, then one
+	// every 3.3 seconds. The fifth call waits instead of being throttled.
+	for i := range 5 {
+		if err := c.DeleteEndpoint(context.Background(), fmt.Sprintf("vpce-0123456789abcdef%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := sim.Calls()["DeleteVpcEndpoints"]
+	if calls["RequestLimitExceeded"] != 0 || calls["OK"] != 5 {
+		t.Fatalf("calls %v, want 5 OK and none throttled", calls)
 	}
 }

@@ -1,0 +1,80 @@
+package aws
+
+import (
+	"context"
+	"sync"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
+)
+
+// bucket is one of EC2's request token buckets.
+type bucket struct {
+	burst  int
+	perSec float64
+}
+
+// EC2 meters API requests per account and region with token buckets; these
+// are its documented defaults for the calls the operator makes. Waiting for
+// a token here costs nothing, while a throttled call costs a retry and, on
+// AWS, slows every other tool of the account.
+var (
+	nonMutatingBucket = bucket{burst: 100, perSec: 20}
+	mutatingBucket    = bucket{burst: 50, perSec: 5}
+	ingressBucket     = bucket{burst: 50, perSec: 5}
+	tagsBucket        = bucket{burst: 100, perSec: 10}
+	endpointBucket    = bucket{burst: 4, perSec: 0.3}
+)
+
+// bucketOf names the bucket an operation draws from and its size.
+func bucketOf(operation string) (string, bucket) {
+	switch operation {
+	case "CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints":
+		return operation, endpointBucket
+	case "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress":
+		return "SecurityGroupIngress", ingressBucket
+	case "CreateTags", "DeleteTags":
+		return "Tags", tagsBucket
+	}
+	if len(operation) > 8 && operation[:8] == "Describe" {
+		return "NonMutating", nonMutatingBucket
+	}
+	return "Mutating", mutatingBucket
+}
+
+// requestLimiter keeps the operator within EC2's buckets on its own.
+type requestLimiter struct {
+	scale    float64
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+func newRequestLimiter(scale float64) *requestLimiter {
+	return &requestLimiter{scale: scale, limiters: map[string]*rate.Limiter{}}
+}
+
+func (l *requestLimiter) wait(ctx context.Context, operation string) error {
+	name, b := bucketOf(operation)
+	l.mu.Lock()
+	lim, ok := l.limiters[name]
+	if !ok {
+		burst := max(1, int(float64(b.burst)*l.scale))
+		lim = rate.NewLimiter(rate.Limit(b.perSec*l.scale), burst)
+		l.limiters[name] = lim
+	}
+	l.mu.Unlock()
+	return lim.Wait(ctx)
+}
+
+// middleware waits for a token before every attempt (it sits after the
+// retry middleware, so retries wait too).
+func (l *requestLimiter) middleware(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("agentcoreRateLimit",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			if err := l.wait(ctx, awsmiddleware.GetOperationName(ctx)); err != nil {
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+			}
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+}
