@@ -107,6 +107,3 @@ type GatewayAccessPolicyList struct {
 	Items           []GatewayAccessPolicy `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&GatewayAccessPolicy{}, &GatewayAccessPolicyList{})
-}

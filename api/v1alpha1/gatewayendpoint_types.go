@@ -383,6 +383,3 @@ type GatewayEndpointList struct {
 	Items           []GatewayEndpoint `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&GatewayEndpoint{}, &GatewayEndpointList{})
-}

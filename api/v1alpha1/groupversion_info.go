@@ -1,8 +1,9 @@
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
@@ -10,11 +11,19 @@ var (
 	GroupVersion = schema.GroupVersion{Group: "vpce.agentcore.io", Version: "v1alpha1"}
 
 	// SchemeBuilder registers this package's kinds with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds this package's kinds to a runtime.Scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&GatewayEndpoint{}, &GatewayEndpointList{},
+		&GatewayAccessPolicy{}, &GatewayAccessPolicyList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}
 
 // Finalizer keeps a GatewayEndpoint until its AWS resources are cleaned up
 // according to its deletion policy.
