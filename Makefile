@@ -30,7 +30,8 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code, CRDs and RBAC from the Go
 .PHONY: verify
 verify: generate ## Regenerate everything generated and fail if the tree differs.
 	go mod tidy
-	gofmt -l . | grep -v '^bin/' | (! grep .) || (echo "gofmt: the files above are not formatted" && exit 1)
+	@unformatted="$$(find . -name '*.go' -not -path './bin/*' -print0 | xargs -0 gofmt -l)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	@if [ -n "$$(git status --porcelain -- api config go.mod go.sum)" ]; then \
 		echo "verify: generated files are out of date; run 'make generate' and commit:"; \
 		git status --porcelain -- api config go.mod go.sum; git --no-pager diff --stat -- api config go.mod go.sum; exit 1; \

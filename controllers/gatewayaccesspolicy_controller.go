@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
@@ -28,7 +29,8 @@ import (
 // calls AWS; the GatewayEndpoint reconciler writes the endpoint policy.
 type GatewayAccessPolicyReconciler struct {
 	client.Client
-	Clock clock.WithDelayedExecution
+	Recorder recorder.EventRecorder
+	Clock    clock.WithDelayedExecution
 	// DefaultRegion is the region of endpoints without spec.region.
 	DefaultRegion string
 	// PropagationDelay is how long the gateway may serve a cached access
@@ -114,6 +116,10 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	appliedAt := applied.AppliedAt
 	effectiveAt := metav1.NewTime(appliedAt.Add(r.PropagationDelay))
 	st.AppliedAt, st.EffectiveAt = &appliedAt, &effectiveAt
+	if !meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionApplied) || before.Status.AppliedAt == nil || !before.Status.AppliedAt.Equal(&appliedAt) {
+		r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Applied", "Apply",
+			"Gateways written into the policy of endpoint %s; enforced from %s at the latest", ge.Status.EndpointID, effectiveAt.UTC().Format(time.RFC3339))
+	}
 	cond(v1alpha1.ConditionApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
 		fmt.Sprintf("In the policy of endpoint %s since %s.", ge.Status.EndpointID, appliedAt.UTC().Format(time.RFC3339)))
 	if now := r.Clock.Now(); now.Before(effectiveAt.Time) {
@@ -124,6 +130,10 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 		return ctrl.Result{}, nil
 	}
 	r.wakeups.cancel(req.NamespacedName)
+	if !meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionReady) {
+		r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Effective", "Apply",
+			"The gateway's policy cache has had time to pick up this policy; agents can reach its gateways")
+	}
 	cond(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonEffective,
 		fmt.Sprintf("Enforced since %s: agents can reach these gateways through endpoint %s.", effectiveAt.UTC().Format(time.RFC3339), ge.Status.EndpointID))
 	return ctrl.Result{}, nil

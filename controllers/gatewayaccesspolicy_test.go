@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -71,6 +72,23 @@ func (h *harness) simPolicy() (document string, resources []string) {
 	return document, resources
 }
 
+// eventReasons lists the reasons of the events about obj.
+func (h *harness) eventReasons(obj client.Object) func() []string {
+	return func() []string {
+		var list eventsv1.EventList
+		if err := h.k8s.List(context.Background(), &list, client.InNamespace(obj.GetNamespace())); err != nil {
+			return nil
+		}
+		var reasons []string
+		for _, e := range list.Items {
+			if e.Regarding.UID == obj.GetUID() {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		return reasons
+	}
+}
+
 func TestPoliciesFromTwoNamespacesMergeIntoOneEndpointPolicyAndOthersNeedTheLabel(t *testing.T) {
 	h := newHarness(t, harnessOptions{propagationDelay: time.Second, extraNamespaces: map[string]map[string]string{
 		"research": {accessLabel: "true"}, "support": {accessLabel: "true"}, "outsider": nil,
@@ -125,10 +143,13 @@ func TestAPolicyIsAppliedAtOnceAndReadyOnlyAfterThePropagationDelay(t *testing.T
 	h.g.Consistently(h.conditionOf(p, v1alpha1.ConditionReady), 2*time.Second).Should(HavePrefix("False/AwaitingPropagation"),
 		"kubectl wait --for=condition=Ready must keep waiting")
 
+	h.g.Eventually(h.eventReasons(p), 10*time.Second).Should(ContainElement("Applied"))
+
 	clk.Step(15*time.Minute - time.Second)
 	h.g.Consistently(h.conditionOf(p, v1alpha1.ConditionReady), time.Second).Should(HavePrefix("False/AwaitingPropagation"))
 	clk.Step(time.Second)
 	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionReady), 10*time.Second).Should(HavePrefix("True/Effective"))
+	h.g.Eventually(h.eventReasons(p), 10*time.Second).Should(ContainElement("Effective"))
 
 	// A change to the policy is a new statement: applied now, effective
 	// after another full delay.

@@ -72,6 +72,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	return (&GatewayAccessPolicyReconciler{
 		Client:           mgr.GetClient(),
+		Recorder:         mgr.GetEventRecorder("agentcore-vpce-operator"),
 		Clock:            o.Clock,
 		DefaultRegion:    o.DefaultRegion,
 		PropagationDelay: o.PropagationDelay,

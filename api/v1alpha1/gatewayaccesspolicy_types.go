@@ -106,4 +106,3 @@ type GatewayAccessPolicyList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []GatewayAccessPolicy `json:"items"`
 }
-

@@ -382,4 +382,3 @@ type GatewayEndpointList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []GatewayEndpoint `json:"items"`
 }
-

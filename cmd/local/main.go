@@ -62,7 +62,8 @@ func parseFlags(args []string, stderr io.Writer) (config, localenv.Paths, error)
 }
 
 // run returns the process's exit code: 0 when the demo worked (or, with
-// --keep-running, was stopped by a signal), 2 for bad flags, 1 otherwise.
+// --keep-running, was stopped by a signal), 2 for bad flags, 130 when a
+// signal interrupted it, 1 otherwise.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, paths, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -78,13 +79,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		PendingDelay: cfg.pendingDelay, DeletingDelay: cfg.deletingDelay, PropagationDelay: cfg.propagationDelay,
 	})
 	if err != nil {
-		return fail(stderr, filepath.Join(cfg.workDir, localenv.ManagerLogFile), err)
+		return fail(ctx, stderr, filepath.Join(cfg.workDir, localenv.ManagerLogFile), err)
 	}
-	err = runDemo(ctx, env, cfg, out)
-	if err != nil {
-		// Read the log while the manager may still be writing its last words
-		// about the failure, before stopping it.
-		code := fail(stderr, filepath.Join(env.Options.WorkDir, localenv.ManagerLogFile), err)
+	if err := runDemo(ctx, env, cfg, out); err != nil {
+		// Read the log before stopping the manager: its last lines are about
+		// the failure, not about shutting down.
+		code := fail(ctx, stderr, filepath.Join(env.Options.WorkDir, localenv.ManagerLogFile), err)
 		if stopErr := env.Stop(); stopErr != nil {
 			fmt.Fprintln(stderr, "local:", stopErr)
 		}
@@ -104,9 +104,6 @@ func runDemo(ctx context.Context, env *localenv.Env, cfg config, out localenv.Pr
 	defer cancel()
 	d := &demo{env: env, out: out, waitTimeout: cfg.waitTimeout}
 	if err := d.run(watched); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted by a signal (while: %w)", err)
-		}
 		if cause := context.Cause(watched); cause != nil {
 			return fmt.Errorf("%w (while: %v)", cause, err)
 		}
@@ -128,8 +125,12 @@ func runDemo(ctx context.Context, env *localenv.Env, cfg config, out localenv.Pr
 }
 
 // fail reports err with the tail of the manager's log, if there is one, and
-// returns the exit code of a failure.
-func fail(stderr io.Writer, managerLog string, err error) int {
+// returns the exit code. An interrupted run is not a failure to explain.
+func fail(ctx context.Context, stderr io.Writer, managerLog string, err error) int {
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "\nlocal: interrupted; stopping everything it started")
+		return 130
+	}
 	fmt.Fprintln(stderr, "\nlocal: FAILED:", err)
 	if _, statErr := os.Stat(managerLog); statErr == nil {
 		fmt.Fprintf(stderr, "\n--- last %d lines of the manager's log (%s) ---\n%s\n---\n",

@@ -50,6 +50,12 @@ type requestLimiter struct {
 	limiters map[string]*rate.Limiter
 }
 
+// refillMargin is the share of EC2's refill rate the client allows itself.
+// At exactly EC2's rate a call that left on time can still arrive a moment
+// before EC2's bucket has refilled (request latency varies), and be throttled;
+// the margin builds up a few spare tokens on EC2's side instead.
+const refillMargin = 0.9
+
 func newRequestLimiter(scale float64) *requestLimiter {
 	return &requestLimiter{scale: scale, limiters: map[string]*rate.Limiter{}}
 }
@@ -60,7 +66,7 @@ func (l *requestLimiter) wait(ctx context.Context, operation string) error {
 	lim, ok := l.limiters[name]
 	if !ok {
 		burst := max(1, int(float64(b.burst)*l.scale))
-		lim = rate.NewLimiter(rate.Limit(b.perSec*l.scale), burst)
+		lim = rate.NewLimiter(rate.Limit(b.perSec*l.scale*refillMargin), burst)
 		l.limiters[name] = lim
 	}
 	l.mu.Unlock()

@@ -3,11 +3,14 @@ package ec2sim_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -85,7 +88,22 @@ func serve(t testing.TB, sim *ec2sim.Simulator, region string) *ec2.Client {
 	return ec2.New(client.Options(), withoutRetries)
 }
 
-func withoutRetries(o *ec2.Options) { o.Retryer = aws.NopRetryer{} }
+// withoutRetries turns off the SDK's retries of everything EC2 answers, so
+// that every API error reaches the test. It keeps one retry: of a request
+// whose connection Go's HTTP transport closed under it (net.ErrClosed), which
+// happens now and then on loopback when the server answers before the
+// transport has finished with the request body (aws/aws-sdk-go-v2#2737). The
+// SDK's standard retryer retries that too; it says nothing about EC2.
+func withoutRetries(o *ec2.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 3
+		so.RateLimiter = ratelimit.None
+		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		so.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			return aws.BoolTernary(errors.Is(err, net.ErrClosed))
+		})}
+	})
+}
 
 func withThrottling(c ec2sim.ThrottleConfig) func(*ec2sim.Options) {
 	return func(o *ec2sim.Options) { o.Throttle = c }

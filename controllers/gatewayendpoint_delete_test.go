@@ -1,0 +1,139 @@
+package controllers_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+)
+
+func TestDeletingAnEndpointRemovesTheEndpointThenItsGroupThenTheFinalizer(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ge := h.endpoint("delete")
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	h.sim.ResetCalls()
+
+	h.delete(ge)
+	h.g.Eventually(h.exists(ge), 30*time.Second, 100*time.Millisecond).Should(BeFalse())
+
+	h.g.Expect(h.endpoints()).To(BeEmpty())
+	h.g.Expect(h.ownedGroups()).To(BeEmpty())
+	h.g.Expect(h.succeeded("DeleteVpcEndpoints", "DeleteSecurityGroup")).To(Equal([]string{"DeleteVpcEndpoints", "DeleteSecurityGroup"}))
+	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(Equal(map[string]int{"OK": 1}),
+		"the group is deleted once the endpoint is gone, not tried before")
+	h.g.Expect(h.calls("DeleteVpcEndpoints")).To(Equal(1))
+}
+
+func TestAManagedGroupStillInUseIsDeletedOnceNothingUsesIt(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ge := h.endpoint("shared-group")
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	groupID := ge.Status.SecurityGroupIDs[0]
+
+	// Someone attaches the operator's group to an endpoint of their own.
+	other, err := h.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
+		VpcId:             aws.String(h.vpcID),
+		ServiceName:       aws.String(awsclient.DefaultServiceName(region)),
+		VpcEndpointType:   types.VpcEndpointTypeInterface,
+		SubnetIds:         h.subnets[:1],
+		SecurityGroupIds:  []string{groupID},
+		PrivateDnsEnabled: aws.Bool(false),
+	})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	otherID := aws.ToString(other.VpcEndpoint.VpcEndpointId)
+	h.sim.ResetCalls()
+
+	h.delete(ge)
+	h.g.Eventually(func() int { return h.sim.Calls()["DeleteSecurityGroup"]["DependencyViolation"] }, 30*time.Second, 100*time.Millisecond).
+		Should(BeNumerically(">=", 2), "EC2 refuses while the group is in use, and the operator tries again")
+	h.g.Expect(h.exists(ge)()).To(BeTrue())
+	h.g.Expect(h.get(ge).GetFinalizers()).To(ContainElement(v1alpha1.Finalizer))
+	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionReconciling)()).To(ContainSubstring("DependencyViolation"))
+	h.g.Expect(h.endpointIDs()).To(Equal([]string{otherID}), "the operator's own endpoint is gone")
+	h.g.Expect(h.ownedGroups()).To(HaveLen(1))
+
+	_, err = h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{otherID}})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	h.g.Eventually(h.exists(ge), time.Minute, 100*time.Millisecond).Should(BeFalse())
+	h.g.Expect(h.ownedGroups()).To(BeEmpty())
+	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(HaveKeyWithValue("OK", 1))
+}
+
+func TestRetainingAnEndpointLeavesItAndItsGroupInAWS(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ge := h.endpoint("retain", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain })
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	id, groupID := ge.Status.EndpointID, ge.Status.SecurityGroupIDs[0]
+	h.sim.ResetCalls()
+
+	h.delete(ge)
+	h.g.Eventually(h.exists(ge), 30*time.Second, 100*time.Millisecond).Should(BeFalse())
+
+	h.g.Expect(h.endpointIDs()).To(Equal([]string{id}))
+	h.g.Expect(h.endpoints()[0].State).To(Equal(types.State("available")), "EC2 reports states in lower case")
+	groups := h.ownedGroups()
+	h.g.Expect(groups).To(HaveLen(1))
+	h.g.Expect(aws.ToString(groups[0].GroupId)).To(Equal(groupID))
+	h.g.Expect(h.sim.MutatingCalls()).To(Equal(0), "%v", h.sim.Calls())
+}
+
+func TestDeletingAnEndpointThatAWSAlreadyLostCompletes(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ge := h.endpoint("lost")
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	id := ge.Status.EndpointID
+
+	_, err := h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	// Gone, not merely deleted: EC2 no longer lists it at all.
+	h.g.Eventually(func() error {
+		_, err := h.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+		return err
+	}, 10*time.Second, 100*time.Millisecond).Should(MatchError(ContainSubstring(awsclient.CodeVpcEndpointNotFound)))
+	h.sim.ResetCalls()
+
+	h.delete(ge)
+	h.g.Eventually(h.exists(ge), 30*time.Second, 100*time.Millisecond).Should(BeFalse())
+	h.g.Expect(h.ownedGroups()).To(BeEmpty())
+	h.g.Expect(h.calls("CreateVpcEndpoint")).To(Equal(0), "not recreated on the way out")
+	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(Equal(map[string]int{"OK": 1}))
+}
+
+func (h *harness) delete(obj client.Object) {
+	h.t.Helper()
+	h.g.Expect(h.k8s.Delete(context.Background(), obj)).To(Succeed())
+}
+
+// exists returns a getter that says whether obj is still in the API server.
+func (h *harness) exists(obj client.Object) func() bool {
+	return func() bool {
+		err := h.k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj.DeepCopyObject().(client.Object))
+		if err != nil && !apierrors.IsNotFound(err) {
+			h.t.Errorf("getting %s: %v", obj.GetName(), err)
+		}
+		return err == nil
+	}
+}
+
+// endpointIDs lists the IDs of the simulator's endpoints that are not
+// deleted.
+func (h *harness) endpointIDs() []string {
+	var ids []string
+	for _, ep := range h.endpoints() {
+		ids = append(ids, aws.ToString(ep.VpcEndpointId))
+	}
+	return ids
+}
