@@ -104,7 +104,7 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 
 	applied := appliedStatement(ge, p)
 	if applied == nil {
-		reason := v1alpha1.ReasonPending
+		reason := v1alpha1.ReasonWaitingForEndpoint
 		msg := fmt.Sprintf("Waiting for GatewayEndpoint %s to write this policy's gateways into its endpoint policy.", key)
 		if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied); c != nil && c.Reason == v1alpha1.ReasonPolicyTooLarge {
 			reason, msg = v1alpha1.ReasonPolicyTooLarge, fmt.Sprintf("GatewayEndpoint %s cannot take this policy: %s", key, c.Message)

@@ -62,6 +62,12 @@ type GatewayEndpointReconciler struct {
 	SyncPeriod time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
+	// LostEndpointGrace is how long the endpoint recorded in status may be
+	// unknown to EC2 before it is taken as deleted outside the operator and
+	// replaced.
+	LostEndpointGrace time.Duration
+
+	lost lostEndpoints
 }
 
 // endpointScope is one reconcile's working state.

@@ -22,6 +22,7 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 	if !controllerutil.ContainsFinalizer(ge, v1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
+	r.lost.forget(ge.UID)
 	if ge.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "Retained", "Delete",
 			"Deletion policy Retain: left endpoint %s and its security group in AWS", ge.Status.EndpointID)
@@ -57,7 +58,7 @@ func (r *GatewayEndpointReconciler) deleteAWSResources(ctx context.Context, s *e
 	}
 	s.cloud = cloud
 
-	ep, err := r.findEndpoint(ctx, s)
+	ep, err := r.findEndpoint(ctx, s, nil)
 	if err != nil {
 		return false, err
 	}

@@ -25,7 +25,7 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	if err != nil {
 		return err
 	}
-	ep, err := r.findEndpoint(ctx, s)
+	ep, err := r.findEndpoint(ctx, s, &want)
 	if err != nil {
 		return err
 	}
@@ -34,12 +34,12 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		if ge.Spec.AdoptEndpointID != "" && ge.Status.EndpointID == "" {
 			return stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s (spec.adoptEndpointID) does not exist in %s; fix the ID or remove the field to create a new endpoint.", ge.Spec.AdoptEndpointID, s.region)
 		}
+		if ep == nil && r.waitForLostEndpoint(s) {
+			return nil
+		}
 		return r.createEndpoint(ctx, s, want, d)
 	}
-	if ge.Spec.AdoptEndpointID == ep.ID && (ep.VpcID != want.VpcID || ep.ServiceName != want.ServiceName) {
-		return stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s connects VPC %s to %s, not VPC %s to %s; only an endpoint of the same VPC and service can be adopted.",
-			ep.ID, ep.VpcID, ep.ServiceName, want.VpcID, want.ServiceName)
-	}
+	r.lost.forget(ge.UID)
 	observeEndpoint(ge, ep)
 
 	switch ep.State {
@@ -70,7 +70,7 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	change := awsclient.DiffEndpoint(want, ep, policyDiffers)
 	if !change.Empty() {
 		if err := s.cloud.ModifyEndpoint(ctx, ep.ID, change); err != nil {
-			return err
+			return refusedEndpoint("modify", err)
 		}
 		s.log.Info("modified vpc endpoint", "endpointID", ep.ID, "change", change.String())
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", ep.ID, change.String())
@@ -109,19 +109,15 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	want.ClientToken = clientToken(ge, ge.Status.EndpointID)
 	ep, err := s.cloud.CreateEndpoint(ctx, want)
 	if err != nil {
-		switch awsclient.Code(err) {
-		case awsclient.CodeIdempotentParameterMismatch:
+		if awsclient.Code(err) == awsclient.CodeIdempotentParameterMismatch {
 			// An earlier attempt created the endpoint with other parameters;
 			// it becomes visible by tag and is then converged.
 			s.progressing = "An endpoint created by an earlier attempt is not visible yet; waiting for it."
 			s.requeue(minPendingRecheck)
 			s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonCreating, s.progressing)
 			return nil
-		case "InvalidSubnetID.NotFound", "InvalidVpcID.NotFound", "InvalidServiceName", "DuplicateSubnetsInSameZone",
-			"InvalidParameter", "InvalidParameterValue", awsclient.CodeVpcEndpointLimitExceeded:
-			return stalled(v1alpha1.ReasonInvalidSpec, "EC2 refused to create the endpoint (%s): %s", awsclient.Code(err), awsclient.Message(err))
 		}
-		return err
+		return refusedEndpoint("create", err)
 	}
 	s.log.Info("created vpc endpoint", "endpointID", ep.ID)
 	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointCreated", "Create", "Created endpoint %s in %s", ep.ID, strings.Join(want.SubnetIDs, ", "))
@@ -135,9 +131,46 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	return nil
 }
 
+// refusedEndpoint turns EC2's refusal of an endpoint request that only a
+// change of spec can fix into a stall; anything else is retried.
+func refusedEndpoint(verb string, err error) error {
+	switch awsclient.Code(err) {
+	case "InvalidSubnetID.NotFound", "InvalidVpcID.NotFound", "InvalidServiceName", "DuplicateSubnetsInSameZone",
+		"InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination", awsclient.CodeVpcEndpointLimitExceeded:
+		return stalled(v1alpha1.ReasonInvalidSpec, "EC2 refused to %s the endpoint (%s): %s", verb, awsclient.Code(err), awsclient.Message(err))
+	}
+	return err
+}
+
+// waitForLostEndpoint reports whether to wait before replacing the endpoint
+// recorded in status, which EC2 does not list. EC2's reads are eventually
+// consistent: an endpoint created a moment ago may not be listed yet, and
+// creating another then would leave two. Only once it has stayed unknown for
+// LostEndpointGrace is it taken as deleted outside the operator.
+func (r *GatewayEndpointReconciler) waitForLostEndpoint(s *endpointScope) bool {
+	id := s.ge.Status.EndpointID
+	if id == "" {
+		return false
+	}
+	since := r.lost.since(s.ge.UID, id, s.now)
+	replaceAt := since.Add(r.LostEndpointGrace)
+	if !s.now.Before(replaceAt) {
+		return false
+	}
+	msg := fmt.Sprintf("EC2 does not list endpoint %s. If it was only just created, EC2 will list it shortly; if it was deleted outside the operator, a new one is created at %s.",
+		id, replaceAt.UTC().Format(time.RFC3339))
+	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonEndpointNotFound, msg)
+	s.progressing = msg
+	s.requeue(min(replaceAt.Sub(s.now), pendingRecheck(since, s.now)))
+	return true
+}
+
 // findEndpoint looks the endpoint up by the ID in status, then by the UID
-// tag (a lost status write), then by spec.adoptEndpointID.
-func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpointScope) (*awsclient.Endpoint, error) {
+// tag (a lost status write), then, when adopt is given, by
+// spec.adoptEndpointID: an existing endpoint of the same VPC and service is
+// tagged as the object's own. Deletion passes no adopt: it never takes over
+// an endpoint it did not own.
+func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpointScope, adopt *awsclient.EndpointSpec) (*awsclient.Endpoint, error) {
 	if id := s.ge.Status.EndpointID; id != "" {
 		ep, err := s.cloud.EndpointByID(ctx, id)
 		if err != nil || (ep != nil && !ep.Gone()) {
@@ -148,10 +181,16 @@ func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpoin
 	if err != nil || ep != nil {
 		return ep, err
 	}
-	if id := s.ge.Spec.AdoptEndpointID; id != "" && id != s.ge.Status.EndpointID {
+	if id := s.ge.Spec.AdoptEndpointID; adopt != nil && id != "" && id != s.ge.Status.EndpointID {
 		ep, err := s.cloud.EndpointByID(ctx, id)
 		if err != nil || ep == nil || ep.Gone() {
 			return nil, err
+		}
+		if ep.VpcID != adopt.VpcID || ep.ServiceName != adopt.ServiceName {
+			// Checked before tagging: the tag would make deletion of this
+			// object delete an endpoint that was never its own.
+			return nil, stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s connects VPC %s to %s, not VPC %s to %s; only an endpoint of the same VPC and service can be adopted.",
+				ep.ID, ep.VpcID, ep.ServiceName, adopt.VpcID, adopt.ServiceName)
 		}
 		// Tag it as ours so it is found by UID from now on.
 		if err := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags)); err != nil {

@@ -22,6 +22,10 @@ type Options struct {
 	SyncPeriod              time.Duration
 	MaxConcurrentReconciles int
 	Clouds                  *Clouds
+	// LostEndpointGrace is how long an endpoint recorded in status may be
+	// unknown to EC2 (eventual consistency) before it is replaced. Zero
+	// means one minute.
+	LostEndpointGrace time.Duration
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.WithDelayedExecution
 }
@@ -46,6 +50,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.MaxConcurrentReconciles == 0 {
 		o.MaxConcurrentReconciles = 4
 	}
+	if o.LostEndpointGrace == 0 {
+		o.LostEndpointGrace = time.Minute
+	}
 	registerMetrics.Do(func() {
 		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
 			var already prometheus.AlreadyRegisteredError
@@ -67,6 +74,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		PropagationDelay:        o.PropagationDelay,
 		SyncPeriod:              o.SyncPeriod,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		LostEndpointGrace:       o.LostEndpointGrace,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -68,6 +68,9 @@ type harnessOptions struct {
 	syncPeriod       time.Duration // default 10m
 	propagationDelay time.Duration // default 15m
 	clock            clock.WithDelayedExecution
+	// lostEndpointGrace: how long an endpoint EC2 no longer lists is waited
+	// for before it is replaced (default: the operator's, 1m)
+	lostEndpointGrace time.Duration
 	// extraNamespaces are created besides the main one (suffixes), each
 	// with these labels.
 	extraNamespaces map[string]map[string]string
@@ -163,12 +166,13 @@ func (h *harness) startManager() {
 	h.g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	h.g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
-		DefaultRegion:    region,
-		ClusterName:      "test-cluster",
-		PropagationDelay: h.opts.propagationDelay,
-		SyncPeriod:       h.opts.syncPeriod,
-		Clouds:           controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url}),
-		Clock:            h.opts.clock,
+		DefaultRegion:     region,
+		ClusterName:       "test-cluster",
+		PropagationDelay:  h.opts.propagationDelay,
+		SyncPeriod:        h.opts.syncPeriod,
+		Clouds:            controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url}),
+		Clock:             h.opts.clock,
+		LostEndpointGrace: h.opts.lostEndpointGrace,
 	})).To(Succeed())
 	done := make(chan struct{})
 	go func() {

@@ -40,7 +40,7 @@ func TestTheBinaryServesASeededVPCAndStopsWhenCancelled(t *testing.T) {
 	if url == "" {
 		t.Fatalf("listening line = %q", lines.Text())
 	}
-	go io.Copy(io.Discard, stdoutR)
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
 
 	var seed seeded
 	data, err := os.ReadFile(seedFile)

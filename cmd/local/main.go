@@ -31,8 +31,9 @@ type config struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, localenv.Paths, error) {
@@ -105,7 +106,7 @@ func runDemo(ctx context.Context, env *localenv.Env, cfg config, out localenv.Pr
 	d := &demo{env: env, out: out, waitTimeout: cfg.waitTimeout}
 	if err := d.run(watched); err != nil {
 		if cause := context.Cause(watched); cause != nil {
-			return fmt.Errorf("%w (while: %v)", cause, err)
+			return fmt.Errorf("%w (while: %w)", cause, err)
 		}
 		return err
 	}

@@ -78,6 +78,11 @@ func IsTerminal(err error) bool {
 		return false
 	case code == CodeDependencyViolation, code == CodeIdempotentParameterMismatch:
 		return false
+	case IsNotFound(err):
+		// Right after a create EC2 may not know its own resource yet. Where
+		// NotFound is the user's mistake (a subnet or group of the spec), the
+		// caller knows it and says so.
+		return false
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorFault() == smithy.FaultServer {

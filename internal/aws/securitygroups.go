@@ -221,7 +221,10 @@ func (c *Client) CreateSecurityGroup(ctx context.Context, vpcID, name, descripti
 		return "", fmt.Errorf("finding existing security group %s: %w", name, derr)
 	}
 	if len(existing.SecurityGroups) == 0 {
-		return "", fmt.Errorf("creating security group %s: %w", name, err)
+		// Created a moment ago and not listed yet (eventual consistency):
+		// a plain error, so that it is retried rather than taken for bad
+		// input.
+		return "", fmt.Errorf("security group %s exists in %s but EC2 does not list it yet", name, vpcID)
 	}
 	return awssdk.ToString(existing.SecurityGroups[0].GroupId), nil
 }

@@ -85,7 +85,7 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		if !readJSON(w, r, &in) {
 			return
 		}
-		s.SetThrottle(ThrottleConfig{Disabled: in.Disabled, Scale: in.Scale})
+		s.SetThrottle(ThrottleConfig(in))
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such control endpoint: " + route})

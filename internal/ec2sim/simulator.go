@@ -62,13 +62,15 @@ type Simulator struct {
 	rng                 *rand.Rand
 	seq                 uint64
 	eventualConsistency time.Duration
-	vpcs                map[string]*vpc
-	subnets             map[string]*subnet
-	groups              map[string]*securityGroup
-	rules               map[string]*securityGroupRule
-	endpoints           map[string]*vpcEndpoint
-	interfaces          map[string]*networkInterface
-	clientTokens        map[string]clientTokenUse
+	// consistencySince: only what is created from then on is hidden.
+	consistencySince time.Time
+	vpcs             map[string]*vpc
+	subnets          map[string]*subnet
+	groups           map[string]*securityGroup
+	rules            map[string]*securityGroupRule
+	endpoints        map[string]*vpcEndpoint
+	interfaces       map[string]*networkInterface
+	clientTokens     map[string]clientTokenUse
 }
 
 // New returns a simulator with no resources; see SeedVPC to add a network to work in.
@@ -147,16 +149,18 @@ var actions = map[string]actionHandler{
 	"DeleteTags":                    (*Simulator).deleteTags,
 }
 
-// SetEventualConsistency makes security groups and endpoints invisible to Describe calls
-// for d after their creation, as EC2 sometimes is: described by ID they answer NotFound, and
-// lists leave them out. Zero turns it off.
+// SetEventualConsistency makes security groups and endpoints created from now on invisible
+// to Describe calls for d after their creation, as EC2 sometimes is: described by ID they
+// answer NotFound, and lists leave them out. What existed before stays visible. Zero turns
+// it off.
 func (s *Simulator) SetEventualConsistency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.eventualConsistency = d
+	s.consistencySince = s.clock()
 }
 
 // visible reports whether a resource created at createdAt has propagated. Callers hold s.mu.
 func (s *Simulator) visible(createdAt, now time.Time) bool {
-	return !now.Before(createdAt.Add(s.eventualConsistency))
+	return createdAt.Before(s.consistencySince) || !now.Before(createdAt.Add(s.eventualConsistency))
 }

@@ -120,7 +120,7 @@ func runCommand(cmd *exec.Cmd) (string, error) {
 		}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) && msg != "" {
-			return stdout.String(), fmt.Errorf("%s: %s", err, msg)
+			return stdout.String(), fmt.Errorf("%w: %s", err, msg)
 		}
 		return stdout.String(), err
 	}

@@ -44,11 +44,11 @@ func proseLines(text string) []string {
 	fence := ""
 	for i, line := range lines {
 		if m := fencePattern.FindStringSubmatch(line); m != nil {
-			switch {
-			case fence == "":
+			switch fence {
+			case "":
 				fence = m[1]
 				continue
-			case fence == m[1]:
+			case m[1]:
 				fence = ""
 				continue
 			}

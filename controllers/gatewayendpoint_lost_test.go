@@ -1,0 +1,113 @@
+package controllers_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+)
+
+func TestAnEndpointEC2ListsOnlyLateIsNotCreatedTwice(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	// Longer than the operator's first recheck of a new endpoint: it asks
+	// for the endpoint at least once while EC2 does not list it yet.
+	h.sim.SetEventualConsistency(5 * time.Second)
+	// Existing groups: a group of the operator's own would be hidden as
+	// long as the endpoint, and hold the reconcile up before it.
+	ge := h.endpoint("late", func(ge *v1alpha1.GatewayEndpoint) {
+		ge.Spec.SecurityGroup = v1alpha1.SecurityGroupSpec{IDs: []string{h.agentsSG}}
+	})
+	h.create(ge)
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionEndpointAvailable), 20*time.Second, 100*time.Millisecond).
+		Should(HavePrefix("False/EndpointNotFound: EC2 does not list endpoint"))
+	h.waitReady(ge, time.Minute)
+
+	h.sim.SetEventualConsistency(0)
+	h.g.Expect(h.endpoints()).To(HaveLen(1))
+	h.g.Expect(h.sim.Calls()["CreateVpcEndpoint"]).To(Equal(map[string]int{"OK": 1}))
+}
+
+func TestAnEndpointDeletedOutsideTheOperatorIsReplaced(t *testing.T) {
+	h := newHarness(t, harnessOptions{lostEndpointGrace: 2 * time.Second, syncPeriod: 2 * time.Second})
+	ge := h.endpoint("replaced")
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	first := ge.Status.EndpointID
+
+	_, err := h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{first}})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	h.g.Eventually(func() string {
+		h.get(ge)
+		return ge.Status.EndpointID
+	}, time.Minute, 100*time.Millisecond).ShouldNot(Or(Equal(first), BeEmpty()))
+	h.waitReady(ge, time.Minute)
+
+	live := h.endpoints()
+	h.g.Expect(live).To(HaveLen(1))
+	h.g.Expect(aws.ToString(live[0].VpcEndpointId)).To(Equal(ge.Status.EndpointID))
+	h.g.Expect(h.sim.Calls()["CreateVpcEndpoint"]).To(HaveKeyWithValue("OK", 2))
+}
+
+func TestAdoptingAnEndpointOfTheSameVPCTakesItOverWithoutCreatingOne(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	existing := h.createEndpointBehindTheOperator(h.vpcID, h.subnets)
+	h.sim.ResetCalls()
+
+	ge := h.endpoint("adopter", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.AdoptEndpointID = existing })
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+
+	h.g.Expect(ge.Status.EndpointID).To(Equal(existing))
+	h.g.Expect(h.calls("CreateVpcEndpoint")).To(Equal(0))
+	h.g.Expect(h.tagsOf(existing)).To(HaveKeyWithValue(v1alpha1.TagUID, string(ge.UID)))
+	h.g.Expect(h.endpoints()).To(HaveLen(1))
+}
+
+func TestAFailedAdoptionNeitherTagsNorDeletesTheOtherEndpoint(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	otherVPC, otherSubnets, err := h.sim.SeedVPC("10.9.0.0/16", 1)
+	h.g.Expect(err).NotTo(HaveOccurred())
+	foreign := h.createEndpointBehindTheOperator(otherVPC, otherSubnets)
+
+	ge := h.endpoint("wrong-vpc", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.AdoptEndpointID = foreign })
+	h.create(ge)
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
+		Should(And(HavePrefix("True/AdoptionFailed"), ContainSubstring(otherVPC)))
+	h.g.Expect(h.tagsOf(foreign)).NotTo(HaveKey(v1alpha1.TagUID))
+
+	h.delete(ge)
+	h.g.Eventually(h.exists(ge), 30*time.Second, 100*time.Millisecond).Should(BeFalse())
+	h.g.Expect(h.sim.Calls()).NotTo(HaveKey("DeleteVpcEndpoints"))
+	h.g.Expect(h.endpointIDs()).To(ContainElement(foreign))
+}
+
+// createEndpointBehindTheOperator creates an endpoint of the gateway service
+// without private DNS directly in the simulator, as another tool would.
+func (h *harness) createEndpointBehindTheOperator(vpcID string, subnets []string) string {
+	h.t.Helper()
+	out, err := h.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
+		VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws." + region + ".bedrock-agentcore.gateway"),
+		VpcEndpointType: types.VpcEndpointTypeInterface, SubnetIds: subnets, PrivateDnsEnabled: aws.Bool(false),
+	})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
+}
+
+// tagsOf returns the tags of endpoint id in the simulator.
+func (h *harness) tagsOf(id string) map[string]string {
+	h.t.Helper()
+	out, err := h.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	h.g.Expect(err).NotTo(HaveOccurred())
+	h.g.Expect(out.VpcEndpoints).To(HaveLen(1))
+	tags := map[string]string{}
+	for _, t := range out.VpcEndpoints[0].Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags
+}
