@@ -8,8 +8,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
@@ -37,13 +40,35 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	})
 }
 
-// endpointOfPolicy maps a policy event to its endpoint.
-func endpointOfPolicy(_ context.Context, o client.Object) []reconcile.Request {
-	p, ok := o.(*v1alpha1.GatewayAccessPolicy)
-	if !ok {
-		return nil
+// policyEndpointsHandler enqueues the endpoints whose document a policy
+// event may change: its endpoint on create and delete; on a spec change the
+// endpoint it now names and, when endpointRef moved, the one it left, whose
+// document must drop its statement. A policy's own status writes change no
+// document and enqueue nothing.
+func policyEndpointsHandler() handler.TypedEventHandler[client.Object, reconcile.Request] {
+	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
+		for _, o := range objs {
+			if p, ok := o.(*v1alpha1.GatewayAccessPolicy); ok {
+				q.Add(reconcile.Request{NamespacedName: endpointKey(p)})
+			}
+		}
 	}
-	return []reconcile.Request{{NamespacedName: endpointKey(p)}}
+	return handler.TypedFuncs[client.Object, reconcile.Request]{
+		CreateFunc: func(_ context.Context, e event.TypedCreateEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+		UpdateFunc: func(_ context.Context, e event.TypedUpdateEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() || e.ObjectNew.GetDeletionTimestamp() != nil {
+				enqueue(q, e.ObjectOld, e.ObjectNew)
+			}
+		},
+		DeleteFunc: func(_ context.Context, e event.TypedDeleteEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+		GenericFunc: func(_ context.Context, e event.TypedGenericEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(q, e.Object)
+		},
+	}
 }
 
 // endpointsOfNamespace maps a namespace label change to the endpoints its

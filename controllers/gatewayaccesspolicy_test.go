@@ -13,6 +13,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
@@ -51,7 +52,20 @@ func (h *harness) simPolicy() (document string, resources []string) {
 	h.t.Helper()
 	eps := h.endpoints()
 	h.g.Expect(eps).To(HaveLen(1))
-	document = aws.ToString(eps[0].PolicyDocument)
+	return h.simPolicyOf(aws.ToString(eps[0].VpcEndpointId))
+}
+
+// simPolicyOf is the policy document of one endpoint in the simulator, and
+// every Resource of its statements.
+func (h *harness) simPolicyOf(endpointID string) (document string, resources []string) {
+	h.t.Helper()
+	var found bool
+	for _, ep := range h.endpoints() {
+		if aws.ToString(ep.VpcEndpointId) == endpointID {
+			document, found = aws.ToString(ep.PolicyDocument), true
+		}
+	}
+	h.g.Expect(found).To(BeTrue(), "endpoint %s in the simulator", endpointID)
 	var doc struct {
 		Statement []struct {
 			Effect   string
@@ -213,6 +227,10 @@ func TestAMergeOverTheLimitAppliesNothingAndTheLastPolicyGoneDeniesAll(t *testin
 
 	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionPolicyApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
 	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionStalled)()).To(HavePrefix("True/PolicyTooLarge"))
+	// Once the endpoint is available nothing else is under way: kstatus
+	// must read stalled, not reconciled.
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionReconciling), 30*time.Second, 100*time.Millisecond).
+		Should(HavePrefix("False/PolicyTooLarge: Stalled: "))
 	h.g.Eventually(h.conditionOf(big1, v1alpha1.ConditionApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
 	h.g.Eventually(h.conditionOf(big2, v1alpha1.ConditionApplied), 10*time.Second).Should(HavePrefix("False/PolicyTooLarge"))
 	h.g.Expect(h.conditionOf(small, v1alpha1.ConditionReady)()).To(HavePrefix("True/"), "the statement already applied stays in force")
@@ -234,4 +252,27 @@ func TestAMergeOverTheLimitAppliesNothingAndTheLastPolicyGoneDeniesAll(t *testin
 	}, 10*time.Second).Should(BeTrue())
 	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionPolicyApplied), 10*time.Second).Should(HavePrefix("True/NoPoliciesDenyAll"))
 	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies).To(Equal(int32(0)))
+}
+
+func TestAPolicyMovedToAnotherEndpointLeavesTheFirstAtOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{propagationDelay: time.Second})
+	first, second := h.endpoint("shared"), h.endpoint("second", func(ge *v1alpha1.GatewayEndpoint) {
+		// EC2 allows one endpoint with private DNS per service and VPC.
+		ge.Spec.PrivateDNS.Enabled = ptr.To(false)
+	})
+	h.create(first)
+	h.create(second)
+	h.waitReady(first, 30*time.Second)
+	h.waitReady(second, 30*time.Second)
+	p := h.accessPolicy(h.namespace, "mover", gatewayARN("moving-1234567890"))
+	h.create(p)
+	h.g.Eventually(func() []string { _, r := h.simPolicyOf(first.Status.EndpointID); return r }, 30*time.Second, 100*time.Millisecond).
+		Should(ConsistOf("Allow " + gatewayARN("moving-1234567890")))
+
+	h.update(p, func() { p.Spec.EndpointRef.Name = "second" })
+	// The resync period is 10 minutes: only the move itself can trigger this.
+	h.g.Eventually(func() []string { _, r := h.simPolicyOf(first.Status.EndpointID); return r }, 30*time.Second, 100*time.Millisecond).
+		Should(ConsistOf("Deny *"))
+	h.g.Eventually(func() []string { _, r := h.simPolicyOf(second.Status.EndpointID); return r }, 30*time.Second, 100*time.Millisecond).
+		Should(ConsistOf("Allow " + gatewayARN("moving-1234567890")))
 }

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,8 +41,15 @@ const (
 	// a pending endpoint (AWS takes 2 to 5 minutes); the cap keeps Ready within
 	// seconds of the endpoint becoming available.
 	minPendingRecheck = 2 * time.Second
-	maxPendingRecheck = 8 * time.Second
+	maxPendingRecheck = 5 * time.Second
 )
+
+// recheckPriority puts the recheck of an endpoint that already exists ahead
+// of objects still queued for their first create: under a burst of new
+// objects, EC2's small CreateVpcEndpoint bucket holds the creators back,
+// and an endpoint that became available must not wait behind all of them
+// to be reported Ready.
+const recheckPriority = 10
 
 // GatewayEndpointReconciler drives an interface VPC endpoint, its security
 // group and its policy document. It is the only writer of the AWS endpoint.
@@ -194,21 +202,32 @@ func (r *GatewayEndpointReconciler) finish(s *endpointScope, err error) (ctrl.Re
 		return ctrl.Result{}, err
 	}
 
-	if s.progressing != "" {
+	tooLarge := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied)
+	if tooLarge != nil && tooLarge.Reason != v1alpha1.ReasonPolicyTooLarge {
+		tooLarge = nil
+	}
+	switch {
+	case s.progressing != "":
 		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconciling, s.progressing)
-	} else {
+	case tooLarge != nil:
+		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, tooLarge.Reason, "Stalled: "+tooLarge.Message)
+	default:
 		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, "Nothing to do: AWS matches the spec.")
 	}
-	if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied); c != nil && c.Reason == v1alpha1.ReasonPolicyTooLarge {
-		s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, c.Reason, c.Message)
+	if tooLarge != nil {
+		s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, tooLarge.Reason, tooLarge.Message)
 	} else {
 		meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
 	}
 	r.setReady(s)
 	if s.requeueAfter == 0 {
-		s.requeueAfter = jitter(r.SyncPeriod)
+		return ctrl.Result{RequeueAfter: jitter(r.SyncPeriod)}, nil
 	}
-	return ctrl.Result{RequeueAfter: s.requeueAfter}, nil
+	result := ctrl.Result{RequeueAfter: s.requeueAfter}
+	if ge.Status.EndpointID != "" {
+		result.Priority = ptr.To(recheckPriority)
+	}
+	return result, nil
 }
 
 // setReady is true when every phase condition is.
@@ -251,7 +270,7 @@ func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.GatewayEndpoint{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{},
 			deletionPredicate()))).
-		Watches(&v1alpha1.GatewayAccessPolicy{}, handler.EnqueueRequestsFromMapFunc(endpointOfPolicy)).
+		Watches(&v1alpha1.GatewayAccessPolicy{}, policyEndpointsHandler()).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WithOptions(controller.Options{

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +30,9 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 			if g.VpcID != s.ge.Spec.VPCID {
 				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "Security group %s (spec.securityGroup.ids) is in %s, not in %s; use a group of the endpoint's VPC.", id, g.VpcID, s.ge.Spec.VPCID)
 			}
+		}
+		if err := r.releaseManagedGroup(ctx, s); err != nil {
+			return nil, err
 		}
 		s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionTrue, v1alpha1.ReasonExistingGroups,
 			fmt.Sprintf("Using the existing security groups %s as they are.", strings.Join(spec.IDs, ", ")))
@@ -97,4 +101,35 @@ func managedGroupName(ge *v1alpha1.GatewayEndpoint) string {
 		uid = uid[:8]
 	}
 	return name + "-" + uid
+}
+
+// releaseManagedGroup deletes the group the operator made for this object
+// when the spec has switched to existing groups, once the endpoint no longer
+// uses it, so that it does not linger in AWS until the object is deleted (or
+// for ever, with deletionPolicy Retain).
+func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *endpointScope) error {
+	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	if err != nil || group == nil || slices.Contains(s.ge.Spec.SecurityGroup.IDs, group.ID) {
+		// None, or the spec names it among the existing groups to use.
+		return err
+	}
+	if slices.Contains(s.ge.Status.SecurityGroupIDs, group.ID) {
+		// Still on the endpoint as last seen: the endpoint step detaches
+		// it, and a pass soon after deletes it.
+		s.requeue(minPendingRecheck)
+		return nil
+	}
+	if err := s.cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
+		if awsclient.IsDependencyViolation(err) {
+			// The network interfaces let go of it a little after the
+			// endpoint did.
+			s.requeue(minPendingRecheck)
+			return nil
+		}
+		return err
+	}
+	s.log.Info("deleted security group no longer in the spec", "securityGroupID", group.ID)
+	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupDeleted", "Update",
+		"Deleted security group %s: the spec now names existing groups", group.ID)
+	return nil
 }

@@ -223,3 +223,21 @@ func sortedCopy(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestSwitchingToExistingGroupsReplacesTheManagedGroupAndDeletesIt(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ge := h.endpoint("switch")
+	h.create(ge)
+	h.waitReady(ge, 30*time.Second)
+	h.g.Expect(h.ownedGroups()).To(HaveLen(1))
+
+	h.update(ge, func() { ge.Spec.SecurityGroup = v1alpha1.SecurityGroupSpec{IDs: []string{h.agentsSG}} })
+	h.g.Eventually(h.ownedGroups, 30*time.Second, 100*time.Millisecond).Should(BeEmpty())
+	h.g.Eventually(func() []string {
+		return h.get(ge).(*v1alpha1.GatewayEndpoint).Status.SecurityGroupIDs
+	}, 30*time.Second, 100*time.Millisecond).Should(Equal([]string{h.agentsSG}))
+	h.waitReady(ge, 30*time.Second)
+	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionSecurityGroupReady)()).To(HavePrefix("True/ExistingGroups"))
+	h.g.Expect(h.calls("DeleteVpcEndpoints")).To(Equal(0), "the endpoint is modified, not replaced")
+	h.g.Expect(h.endpoints()).To(HaveLen(1))
+}

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -55,6 +56,9 @@ func run() error {
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if err := checkFlags(propagationDelay, syncPeriod, maxConcurrent); err != nil {
+		return err
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -108,11 +112,28 @@ func run() error {
 }
 
 // sdkRegion is the region the AWS SDK's default chain finds (AWS_REGION,
-// the shared config, IMDS), or "" when there is none.
+// the shared config; not IMDS, which a pod on EKS should not rely on), or ""
+// when there is none.
 func sdkRegion(ctx context.Context) string {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return ""
 	}
 	return cfg.Region
+}
+
+// checkFlags refuses values that would make the operator misreport or stop
+// working, rather than replacing them with defaults behind the user's back.
+func checkFlags(propagationDelay, syncPeriod time.Duration, maxConcurrent int) error {
+	var problems []error
+	if propagationDelay <= 0 {
+		problems = append(problems, fmt.Errorf("--policy-propagation-delay=%s: must be positive; the gateway caches access policies for up to 15m, and a shorter delay reports policies Ready before they are enforced", propagationDelay))
+	}
+	if syncPeriod <= 0 {
+		problems = append(problems, fmt.Errorf("--sync-period=%s: must be positive (e.g. 10m); it is how often drift in AWS is looked for", syncPeriod))
+	}
+	if maxConcurrent < 1 {
+		problems = append(problems, fmt.Errorf("--max-concurrent-reconciles=%d: must be at least 1", maxConcurrent))
+	}
+	return errors.Join(problems...)
 }
