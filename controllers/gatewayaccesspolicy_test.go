@@ -276,3 +276,35 @@ func TestAPolicyMovedToAnotherEndpointLeavesTheFirstAtOnce(t *testing.T) {
 	h.g.Eventually(func() []string { _, r := h.simPolicyOf(second.Status.EndpointID); return r }, 30*time.Second, 100*time.Millisecond).
 		Should(ConsistOf("Allow " + gatewayARN("moving-1234567890")))
 }
+
+func TestSwitchingTheEndpointToASelectorAdmitsALabelledNamespace(t *testing.T) {
+	h := newHarness(t, harnessOptions{propagationDelay: time.Second, extraNamespaces: map[string]map[string]string{"team": nil}})
+	team := h.namespace + "-team"
+	// access.allowedNamespaces defaults to Same: only the endpoint's namespace.
+	ge := h.endpoint("shared")
+	h.create(ge)
+	p := h.accessPolicy(team, "team", gatewayARN("team-e5"))
+	h.create(p)
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionAccepted), 30*time.Second, 100*time.Millisecond).
+		Should(HavePrefix("False/NamespaceNotAllowed"))
+	h.waitReady(ge, 30*time.Second)
+	_, resources := h.simPolicy()
+	h.g.Expect(resources).To(ConsistOf("Deny *"), "nothing admitted yet")
+
+	h.update(ge, func() {
+		ge.Spec.Access.AllowedNamespaces = v1alpha1.AllowedNamespaces{
+			From:     v1alpha1.NamespacesFromSelector,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{accessLabel: "true"}},
+		}
+	})
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionAccepted), 30*time.Second, 100*time.Millisecond).
+		Should(And(HavePrefix("False/NamespaceNotAllowed"), ContainSubstring(accessLabel)), "the selector does not match yet")
+
+	ns := &corev1.Namespace{}
+	h.g.Expect(h.k8s.Get(context.Background(), client.ObjectKey{Name: team}, ns)).To(Succeed())
+	ns.Labels = map[string]string{accessLabel: "true"}
+	h.g.Expect(h.k8s.Update(context.Background(), ns)).To(Succeed())
+	h.waitReady(p, 30*time.Second)
+	h.g.Eventually(func() []string { _, r := h.simPolicy(); return r }, 10*time.Second).
+		Should(ConsistOf("Allow " + gatewayARN("team-e5")))
+}
