@@ -14,7 +14,19 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="${ROOT}/bin/k8s/${K8S_VERSION}"
 log() { printf 'envtest-binaries: %s\n' "$*" >&2; }
 
-if [[ -x "${DEST}/kube-apiserver" && -x "${DEST}/etcd" && -x "${DEST}/kubectl" ]]; then
+# A machine-wide copy outside the checkout lets a fresh clone on the same
+# machine (CI, a second worktree) skip the build.
+SHARED="${ENVTEST_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/agentcore-vpce-operator/k8s}/${K8S_VERSION}"
+have() { [[ -x "$1/kube-apiserver" && -x "$1/etcd" && -x "$1/kubectl" ]]; }
+
+if have "${DEST}"; then
+  echo "${DEST}"
+  exit 0
+fi
+if have "${SHARED}"; then
+  mkdir -p "${DEST}"
+  cp "${SHARED}/kube-apiserver" "${SHARED}/etcd" "${SHARED}/kubectl" "${DEST}/"
+  log "reused the binaries built earlier on this machine (${SHARED})"
   echo "${DEST}"
   exit 0
 fi
@@ -68,5 +80,18 @@ go build -trimpath -ldflags='-s -w' -o "${WORK}/kubectl" k8s.io/kubernetes/cmd/k
 log "building kube-apiserver (the longest step)"
 go build -trimpath -ldflags='-s -w' -o "${WORK}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 mv "${WORK}/etcd" "${WORK}/kubectl" "${WORK}/kube-apiserver" "${DEST}/"
+# Best effort: a read-only or full home only costs the next clone a build.
+# Copied under a temporary name and renamed, so an interrupted copy never
+# looks complete.
+keep() {
+  mkdir -p "${SHARED}" || return 1
+  local b
+  for b in etcd kubectl kube-apiserver; do
+    cp "${DEST}/${b}" "${SHARED}/.${b}.partial" && mv "${SHARED}/.${b}.partial" "${SHARED}/${b}" || return 1
+  done
+}
+if keep 2>/dev/null; then
+  log "kept a copy for other checkouts on this machine in ${SHARED}"
+fi
 log "done"
 echo "${DEST}"
