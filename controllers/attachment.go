@@ -146,8 +146,13 @@ func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEnd
 
 // endpointRegion is the region a GatewayEndpoint lives in.
 func endpointRegion(ge *v1alpha1.GatewayEndpoint, defaultRegion string) string {
-	if ge != nil && ge.Spec.Region != "" {
+	switch {
+	case ge == nil:
+		return defaultRegion
+	case ge.Spec.Region != "":
 		return ge.Spec.Region
+	case ge.Status.Region != "":
+		return ge.Status.Region
 	}
 	return defaultRegion
 }

@@ -67,3 +67,28 @@ func TestEvaluateAttachment(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEndpointKeepsTheRegionItWasFirstReconciledIn(t *testing.T) {
+	withRegions := func(spec, status string) *v1alpha1.GatewayEndpoint {
+		ge := &v1alpha1.GatewayEndpoint{}
+		ge.Spec.Region, ge.Status.Region = spec, status
+		return ge
+	}
+	cases := []struct {
+		name string
+		ge   *v1alpha1.GatewayEndpoint
+		want string
+	}{
+		{"no endpoint: the operator's region", nil, "us-east-1"},
+		{"a new object without spec.region: the operator's region", withRegions("", ""), "us-east-1"},
+		{"spec.region wins", withRegions("eu-west-1", ""), "eu-west-1"},
+		{"the region in status outlives a change of the operator's region", withRegions("", "ap-south-1"), "ap-south-1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := endpointRegion(c.ge, "us-east-1"); got != c.want {
+				t.Fatalf("endpointRegion = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -143,14 +143,11 @@ func (r *GatewayEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	s := &endpointScope{ge: ge, log: log, now: r.Clock.Now(), owner: awsclient.Owner{
 		Cluster: r.ClusterName, Namespace: ge.Namespace, Name: ge.Name, UID: string(ge.UID),
 	}}
-	s.region = ge.Spec.Region
-	if s.region == "" {
-		s.region = r.DefaultRegion
-	}
-
+	s.region = endpointRegion(ge, r.DefaultRegion)
 	if !ge.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, s)
 	}
+	ge.Status.Region = s.region
 
 	initConditions(&ge.Status.Conditions, ge.Generation, v1alpha1.ConditionSecurityGroupReady,
 		v1alpha1.ConditionEndpointAvailable, v1alpha1.ConditionPolicyApplied, v1alpha1.ConditionReady)

@@ -35,6 +35,7 @@ func TestAGatewayEndpointWithAManagedGroupBecomesReadyAfterThePendingPeriod(t *t
 	h.get(ge)
 	st := ge.Status
 	h.g.Expect(st.EndpointID).To(HavePrefix("vpce-"))
+	h.g.Expect(st.Region).To(Equal(region), "the operator's region, kept for good")
 	h.g.Expect(st.State).To(Equal("available"))
 	h.g.Expect(st.ObservedGeneration).To(Equal(ge.Generation))
 	h.g.Expect(st.SubnetIDs).To(ConsistOf(h.subnets))

@@ -256,6 +256,13 @@ type GatewayEndpointStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// Region is the AWS region the endpoint and its security group live in:
+	// spec.region, or the operator's region when the object was first
+	// reconciled. It stays fixed, so that a later change of the operator's
+	// region never makes it look for (or create) them elsewhere.
+	// +optional
+	Region string `json:"region,omitempty"`
+
 	// EndpointID is the interface VPC endpoint, e.g. vpce-0a1b2c3d4e5f60718.
 	// +optional
 	EndpointID string `json:"endpointID,omitempty"`
