@@ -65,9 +65,6 @@ func policyEndpointsHandler() handler.TypedEventHandler[client.Object, reconcile
 		DeleteFunc: func(_ context.Context, e event.TypedDeleteEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			enqueue(q, e.Object)
 		},
-		GenericFunc: func(_ context.Context, e event.TypedGenericEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(q, e.Object)
-		},
 	}
 }
 

@@ -116,7 +116,7 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	appliedAt := applied.AppliedAt
 	effectiveAt := metav1.NewTime(appliedAt.Add(r.PropagationDelay))
 	st.AppliedAt, st.EffectiveAt = &appliedAt, &effectiveAt
-	if !meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionApplied) || before.Status.AppliedAt == nil || !before.Status.AppliedAt.Equal(&appliedAt) {
+	if before.Status.AppliedAt == nil || !before.Status.AppliedAt.Equal(&appliedAt) {
 		r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Applied", "Apply",
 			"Gateways written into the policy of endpoint %s; enforced from %s at the latest", ge.Status.EndpointID, effectiveAt.UTC().Format(time.RFC3339))
 	}

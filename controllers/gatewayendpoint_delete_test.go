@@ -63,8 +63,7 @@ func TestAManagedGroupStillInUseIsDeletedOnceNothingUsesIt(t *testing.T) {
 	h.g.Expect(h.endpointIDs()).To(Equal([]string{otherID}), "the operator's own endpoint is gone")
 	h.g.Expect(h.ownedGroups()).To(HaveLen(1))
 
-	_, err = h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{otherID}})
-	h.g.Expect(err).NotTo(HaveOccurred())
+	h.deleteEndpointBehindTheOperator(otherID)
 	h.g.Eventually(h.exists(ge), time.Minute, 100*time.Millisecond).Should(BeFalse())
 	h.g.Expect(h.ownedGroups()).To(BeEmpty())
 	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(HaveKeyWithValue("OK", 1))
@@ -96,8 +95,7 @@ func TestDeletingAnEndpointThatAWSAlreadyLostCompletes(t *testing.T) {
 	h.waitReady(ge, 30*time.Second)
 	id := ge.Status.EndpointID
 
-	_, err := h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
-	h.g.Expect(err).NotTo(HaveOccurred())
+	h.deleteEndpointBehindTheOperator(id)
 	// Gone, not merely deleted: EC2 no longer lists it at all.
 	h.g.Eventually(func() error {
 		_, err := h.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})

@@ -40,8 +40,7 @@ func TestAnEndpointDeletedOutsideTheOperatorIsReplaced(t *testing.T) {
 	h.waitReady(ge, 30*time.Second)
 	first := ge.Status.EndpointID
 
-	_, err := h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{first}})
-	h.g.Expect(err).NotTo(HaveOccurred())
+	h.deleteEndpointBehindTheOperator(first)
 	h.g.Eventually(func() string {
 		h.get(ge)
 		return ge.Status.EndpointID
@@ -97,6 +96,14 @@ func (h *harness) createEndpointBehindTheOperator(vpcID string, subnets []string
 	})
 	h.g.Expect(err).NotTo(HaveOccurred())
 	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
+}
+
+// deleteEndpointBehindTheOperator deletes endpoint id directly in the
+// simulator, as another tool would.
+func (h *harness) deleteEndpointBehindTheOperator(id string) {
+	h.t.Helper()
+	_, err := h.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	h.g.Expect(err).NotTo(HaveOccurred())
 }
 
 // tagsOf returns the tags of endpoint id in the simulator.

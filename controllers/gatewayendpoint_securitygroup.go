@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
@@ -31,8 +32,19 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "Security group %s (spec.securityGroup.ids) is in %s, not in %s; use a group of the endpoint's VPC.", id, g.VpcID, s.ge.Spec.VPCID)
 			}
 		}
-		if err := r.releaseManagedGroup(ctx, s); err != nil {
-			return nil, err
+		// Only a pass that did not end on ExistingGroups (the first, or one
+		// after managed mode or an error) looks for a group of its own to
+		// release: steady state in this mode costs no extra read.
+		if c := meta.FindStatusCondition(s.ge.Status.Conditions, v1alpha1.ConditionSecurityGroupReady); c == nil || c.Reason != v1alpha1.ReasonExistingGroups {
+			held, err := r.releaseManagedGroup(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			if held != "" {
+				s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionTrue, v1alpha1.ReasonReleasingManagedGroup,
+					fmt.Sprintf("Using the existing security groups %s; the group the operator made, %s, is deleted once the endpoint lets go of it.", strings.Join(spec.IDs, ", "), held))
+				return spec.IDs, nil
+			}
 		}
 		s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionTrue, v1alpha1.ReasonExistingGroups,
 			fmt.Sprintf("Using the existing security groups %s as they are.", strings.Join(spec.IDs, ", ")))
@@ -106,30 +118,31 @@ func managedGroupName(ge *v1alpha1.GatewayEndpoint) string {
 // releaseManagedGroup deletes the group the operator made for this object
 // when the spec has switched to existing groups, once the endpoint no longer
 // uses it, so that it does not linger in AWS until the object is deleted (or
-// for ever, with deletionPolicy Retain).
-func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *endpointScope) error {
+// for ever, with deletionPolicy Retain). It returns the group's ID while the
+// endpoint still holds it, and "" once there is nothing left to release.
+func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *endpointScope) (string, error) {
 	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
 	if err != nil || group == nil || slices.Contains(s.ge.Spec.SecurityGroup.IDs, group.ID) {
 		// None, or the spec names it among the existing groups to use.
-		return err
+		return "", err
 	}
 	if slices.Contains(s.ge.Status.SecurityGroupIDs, group.ID) {
 		// Still on the endpoint as last seen: the endpoint step detaches
 		// it, and a pass soon after deletes it.
 		s.requeue(minPendingRecheck)
-		return nil
+		return group.ID, nil
 	}
 	if err := s.cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
 		if awsclient.IsDependencyViolation(err) {
 			// The network interfaces let go of it a little after the
 			// endpoint did.
 			s.requeue(minPendingRecheck)
-			return nil
+			return group.ID, nil
 		}
-		return err
+		return "", err
 	}
 	s.log.Info("deleted security group no longer in the spec", "securityGroupID", group.ID)
 	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupDeleted", "Update",
 		"Deleted security group %s: the spec now names existing groups", group.ID)
-	return nil
+	return "", nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -139,7 +138,6 @@ func writeXML(w http.ResponseWriter, status int, root xml.StartElement, body any
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
