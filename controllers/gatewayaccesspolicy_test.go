@@ -134,7 +134,8 @@ func TestPoliciesFromTwoNamespacesMergeIntoOneEndpointPolicyAndOthersNeedTheLabe
 	h.g.Expect(h.k8s.Update(context.Background(), ns)).To(Succeed())
 	h.waitReady(c, 30*time.Second)
 	h.g.Eventually(func() []string { _, r := h.simPolicy(); return r }, 10*time.Second).Should(ContainElement("Allow " + gatewayARN("outsider-d4")))
-	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies).To(Equal(int32(3)))
+	h.g.Eventually(func() int32 { return h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.AttachedPolicies }, 10*time.Second).
+		Should(Equal(int32(3)))
 }
 
 func TestAPolicyIsAppliedAtOnceAndReadyOnlyAfterThePropagationDelay(t *testing.T) {

@@ -59,7 +59,8 @@ func TestAManagedGroupStillInUseIsDeletedOnceNothingUsesIt(t *testing.T) {
 		Should(BeNumerically(">=", 2), "EC2 refuses while the group is in use, and the operator tries again")
 	h.g.Expect(h.exists(ge)()).To(BeTrue())
 	h.g.Expect(h.get(ge).GetFinalizers()).To(ContainElement(v1alpha1.Finalizer))
-	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionReconciling)()).To(ContainSubstring("DependencyViolation"))
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionReconciling), 10*time.Second, 100*time.Millisecond).
+		Should(ContainSubstring("DependencyViolation"))
 	h.g.Expect(h.endpointIDs()).To(Equal([]string{otherID}), "the operator's own endpoint is gone")
 	h.g.Expect(h.ownedGroups()).To(HaveLen(1))
 
