@@ -88,12 +88,7 @@ func BenchmarkHundredEndpoints(b *testing.B) {
 		// exactly pending after its creation.
 		var delays []time.Duration
 		for _, ep := range h.endpoints() {
-			name := ""
-			for _, tag := range ep.Tags {
-				if aws.ToString(tag.Key) == v1alpha1.TagName {
-					name = aws.ToString(tag.Value)
-				}
-			}
+			name := tagMap(ep.Tags)[v1alpha1.TagName]
 			available := aws.ToTime(ep.CreationTimestamp).Add(pending)
 			delays = append(delays, readySeen[name].Sub(available))
 		}

@@ -60,10 +60,7 @@ func TestAGatewayEndpointWithAManagedGroupBecomesReadyAfterThePendingPeriod(t *t
 	same, err := policy.Equivalent(aws.ToString(ep.PolicyDocument), policy.DenyAll().JSON())
 	h.g.Expect(err).NotTo(HaveOccurred())
 	h.g.Expect(same).To(BeTrue())
-	tags := map[string]string{}
-	for _, tag := range ep.Tags {
-		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
+	tags := tagMap(ep.Tags)
 	h.g.Expect(tags).To(HaveKeyWithValue(v1alpha1.TagUID, string(ge.UID)))
 	h.g.Expect(tags).To(HaveKeyWithValue(v1alpha1.TagNamespace, ge.Namespace))
 	h.g.Expect(tags).To(HaveKeyWithValue(v1alpha1.TagName, ge.Name))

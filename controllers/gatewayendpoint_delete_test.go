@@ -42,16 +42,7 @@ func TestAManagedGroupStillInUseIsDeletedOnceNothingUsesIt(t *testing.T) {
 	groupID := ge.Status.SecurityGroupIDs[0]
 
 	// Someone attaches the operator's group to an endpoint of their own.
-	other, err := h.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
-		VpcId:             aws.String(h.vpcID),
-		ServiceName:       aws.String(awsclient.DefaultServiceName(region)),
-		VpcEndpointType:   types.VpcEndpointTypeInterface,
-		SubnetIds:         h.subnets[:1],
-		SecurityGroupIds:  []string{groupID},
-		PrivateDnsEnabled: aws.Bool(false),
-	})
-	h.g.Expect(err).NotTo(HaveOccurred())
-	otherID := aws.ToString(other.VpcEndpoint.VpcEndpointId)
+	otherID := h.createEndpointBehindTheOperator(h.vpcID, h.subnets[:1], groupID)
 	h.sim.ResetCalls()
 
 	h.delete(ge)

@@ -59,10 +59,8 @@ func TestTenEndpointsBecomeReadyThroughThrottlingServerErrorsAndEventualConsiste
 	h.g.Expect(h.ownedGroups()).To(HaveLen(10))
 	byUID := map[string]string{}
 	for _, ep := range endpoints {
-		for _, tag := range ep.Tags {
-			if aws.ToString(tag.Key) == v1alpha1.TagUID {
-				byUID[aws.ToString(tag.Value)] = aws.ToString(ep.VpcEndpointId)
-			}
+		if uid, ok := tagMap(ep.Tags)[v1alpha1.TagUID]; ok {
+			byUID[uid] = aws.ToString(ep.VpcEndpointId)
 		}
 	}
 	for _, ge := range objs {

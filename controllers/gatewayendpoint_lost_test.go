@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
 )
 
 func TestAnEndpointEC2ListsOnlyLateIsNotCreatedTwice(t *testing.T) {
@@ -87,12 +88,14 @@ func TestAFailedAdoptionNeitherTagsNorDeletesTheOtherEndpoint(t *testing.T) {
 }
 
 // createEndpointBehindTheOperator creates an endpoint of the gateway service
-// without private DNS directly in the simulator, as another tool would.
-func (h *harness) createEndpointBehindTheOperator(vpcID string, subnets []string) string {
+// without private DNS directly in the simulator, as another tool would, with
+// the given security groups (none: the VPC's default).
+func (h *harness) createEndpointBehindTheOperator(vpcID string, subnets []string, groups ...string) string {
 	h.t.Helper()
 	out, err := h.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
-		VpcId: aws.String(vpcID), ServiceName: aws.String("com.amazonaws." + region + ".bedrock-agentcore.gateway"),
-		VpcEndpointType: types.VpcEndpointTypeInterface, SubnetIds: subnets, PrivateDnsEnabled: aws.Bool(false),
+		VpcId: aws.String(vpcID), ServiceName: aws.String(awsclient.DefaultServiceName(region)),
+		VpcEndpointType: types.VpcEndpointTypeInterface, SubnetIds: subnets, SecurityGroupIds: groups,
+		PrivateDnsEnabled: aws.Bool(false),
 	})
 	h.g.Expect(err).NotTo(HaveOccurred())
 	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
@@ -112,9 +115,14 @@ func (h *harness) tagsOf(id string) map[string]string {
 	out, err := h.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
 	h.g.Expect(err).NotTo(HaveOccurred())
 	h.g.Expect(out.VpcEndpoints).To(HaveLen(1))
-	tags := map[string]string{}
-	for _, t := range out.VpcEndpoints[0].Tags {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	return tagMap(out.VpcEndpoints[0].Tags)
+}
+
+// tagMap turns EC2's tag list into a map of key to value.
+func tagMap(tags []types.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	return tags
+	return m
 }

@@ -7,10 +7,6 @@ Licensed under the Apache License, Version 2.0.
 package manifests_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -81,7 +77,14 @@ func TestManagerRunsTwoLeaderElectedReplicas(t *testing.T) {
 // TestManagerArgsAreFlagsTheManagerDefines reads cmd/manager/main.go, so a
 // renamed flag fails here instead of in a crash-looping pod.
 func TestManagerArgsAreFlagsTheManagerDefines(t *testing.T) {
-	defined := managerFlags(t)
+	names, err := testenv.ManagerFlags()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	for _, name := range names {
+		defined[name] = true
+	}
 	c := managerContainer(t, mustFind[appsv1.Deployment](t, "Deployment", deployment))
 	args := map[string]string{}
 	for _, arg := range c.Args {
@@ -308,40 +311,4 @@ func portOf(addr string) int32 {
 	_, port, _ := strings.Cut(addr, ":")
 	n, _ := strconv.Atoi(port)
 	return int32(n)
-}
-
-// managerFlags are the flag names cmd/manager/main.go registers with
-// flag.XxxVar(&v, "name", ...) calls.
-func managerFlags(t *testing.T) map[string]bool {
-	t.Helper()
-	path := filepath.Join(testenv.RepoRoot(), "cmd", "manager", "main.go")
-	file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", path, err)
-	}
-	flags := map[string]bool{}
-	ast.Inspect(file, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) < 2 {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "flag" || !strings.HasSuffix(sel.Sel.Name, "Var") {
-			return true
-		}
-		if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			name, err := strconv.Unquote(lit.Value)
-			if err == nil {
-				flags[name] = true
-			}
-		}
-		return true
-	})
-	if len(flags) == 0 {
-		t.Fatalf("found no flag.XxxVar calls in %s", path)
-	}
-	return flags
 }
