@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,6 +37,9 @@ func endpointKey(p *v1alpha1.GatewayAccessPolicy) types.NamespacedName {
 // SetupIndexes registers the field indexes both reconcilers use; call it
 // once per manager, before SetupWithManager.
 func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
+	if err := setupAdoptionIndex(ctx, mgr); err != nil {
+		return err
+	}
 	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.GatewayAccessPolicy{}, endpointRefIndex, func(o client.Object) []string {
 		return []string{endpointKey(o.(*v1alpha1.GatewayAccessPolicy)).String()}
 	})
@@ -98,7 +103,10 @@ type attachment struct {
 // evaluateAttachment decides whether policy p may attach to ge (nil when the
 // endpoint does not exist). Both reconcilers use it, so the endpoint merges
 // exactly the policies that report Accepted.
-func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEndpoint, ns *corev1.Namespace, endpointRegion string) attachment {
+//
+// account is the AWS account that owns the endpoint; gateways are admitted
+// only from it, or from the accounts the endpoint's allowedGateways lists.
+func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEndpoint, ns *corev1.Namespace, endpointRegion, account string) attachment {
 	key := endpointKey(p)
 	if ge == nil || !ge.DeletionTimestamp.IsZero() {
 		return attachment{reason: v1alpha1.ReasonEndpointMissing,
@@ -136,6 +144,9 @@ func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEnd
 			return attachment{reason: v1alpha1.ReasonRegionMismatch,
 				message: fmt.Sprintf("Gateway ARN %s is in region %s but GatewayEndpoint %s is in %s; a VPC endpoint reaches only gateways of its own region.", raw, arn.Region, key, endpointRegion)}
 		}
+		if refused := gatewayNotAllowed(arn, ge, account); refused != "" {
+			return attachment{reason: v1alpha1.ReasonGatewayNotAllowed, message: fmt.Sprintf("Gateway ARN %s: %s", raw, refused)}
+		}
 	}
 	return attachment{accepted: true, reason: v1alpha1.ReasonAccepted,
 		message: fmt.Sprintf("Attached to GatewayEndpoint %s.", key)}
@@ -152,4 +163,28 @@ func endpointRegion(ge *v1alpha1.GatewayEndpoint, defaultRegion string) string {
 		return ge.Status.Region
 	}
 	return defaultRegion
+}
+
+// gatewayNotAllowed says why the endpoint's owner does not allow arn, or ""
+// when it does: the endpoint policy is VPC-wide, so what one team admits
+// every workload in the VPC can reach, and only the endpoint's owner decides
+// how far that goes.
+func gatewayNotAllowed(arn policy.GatewayARN, ge *v1alpha1.GatewayEndpoint, account string) string {
+	allowed := ge.Spec.Access.AllowedGateways
+	key := client.ObjectKeyFromObject(ge)
+	if arn.GatewayID == "*" && !allowed.Wildcard {
+		return fmt.Sprintf("GatewayEndpoint %s does not allow gateway/* (spec.access.allowedGateways.wildcard is false); name each gateway, or ask the endpoint's owner.", key)
+	}
+	accounts := allowed.Accounts
+	if len(accounts) == 0 {
+		if account == "" {
+			return fmt.Sprintf("the account that owns GatewayEndpoint %s is not known yet.", key)
+		}
+		accounts = []string{account}
+	}
+	if !slices.Contains(accounts, arn.Account) {
+		return fmt.Sprintf("account %s is not one GatewayEndpoint %s admits gateways from (%s; spec.access.allowedGateways.accounts, by default only the endpoint's own account).",
+			arn.Account, key, strings.Join(accounts, ", "))
+	}
+	return ""
 }

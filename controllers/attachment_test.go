@@ -33,6 +33,18 @@ func TestEvaluateAttachment(t *testing.T) {
 	labelled := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team", Labels: map[string]string{"access": "yes"}}}
 	plain := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}}
 	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"access": "yes"}}
+	const (
+		otherAccountARN = "arn:aws:bedrock-agentcore:us-east-1:210987654321:gateway/theirs-a1"
+		wildcardARN     = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/*"
+	)
+	withARN := func(p *v1alpha1.GatewayAccessPolicy, arn string) *v1alpha1.GatewayAccessPolicy {
+		p.Spec.GatewayARNs = []string{arn}
+		return p
+	}
+	allowing := func(ge *v1alpha1.GatewayEndpoint, accounts []string, wildcard bool) *v1alpha1.GatewayEndpoint {
+		ge.Spec.Access.AllowedGateways = v1alpha1.AllowedGateways{Accounts: accounts, Wildcard: wildcard}
+		return ge
+	}
 
 	tests := []struct {
 		name       string
@@ -51,10 +63,15 @@ func TestEvaluateAttachment(t *testing.T) {
 		{"Selector refuses a namespace without the label", policyIn("team", "us-east-1"), endpoint(v1alpha1.NamespacesFromSelector, selector), plain, v1alpha1.ReasonNamespaceNotAllowed},
 		{"Selector refuses a namespace that cannot be read", policyIn("team", "us-east-1"), endpoint(v1alpha1.NamespacesFromSelector, selector), nil, v1alpha1.ReasonNamespaceNotAllowed},
 		{"a gateway of another region is refused", policyIn("platform", "eu-west-1"), endpoint(v1alpha1.NamespacesFromSame, nil), plain, v1alpha1.ReasonRegionMismatch},
+		{"a gateway of another account is refused by default", withARN(policyIn("platform", "us-east-1"), otherAccountARN), endpoint(v1alpha1.NamespacesFromSame, nil), plain, v1alpha1.ReasonGatewayNotAllowed},
+		{"gateway/* is refused by default", withARN(policyIn("platform", "us-east-1"), wildcardARN), endpoint(v1alpha1.NamespacesFromSame, nil), plain, v1alpha1.ReasonGatewayNotAllowed},
+		{"gateway/* is admitted when the owner allows wildcards", withARN(policyIn("platform", "us-east-1"), wildcardARN), allowing(endpoint(v1alpha1.NamespacesFromSame, nil), nil, true), plain, v1alpha1.ReasonAccepted},
+		{"another account is admitted when the owner lists it", withARN(policyIn("platform", "us-east-1"), otherAccountARN), allowing(endpoint(v1alpha1.NamespacesFromSame, nil), []string{"210987654321"}, false), plain, v1alpha1.ReasonAccepted},
+		{"a listed account replaces the endpoint's own", policyIn("platform", "us-east-1"), allowing(endpoint(v1alpha1.NamespacesFromSame, nil), []string{"210987654321"}, false), plain, v1alpha1.ReasonGatewayNotAllowed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := evaluateAttachment(tt.policy, tt.endpoint, tt.namespace, "us-east-1")
+			got := evaluateAttachment(tt.policy, tt.endpoint, tt.namespace, "us-east-1", "123456789012")
 			if got.reason != tt.wantReason {
 				t.Fatalf("reason = %s (%s), want %s", got.reason, got.message, tt.wantReason)
 			}

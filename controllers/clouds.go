@@ -15,11 +15,16 @@ import (
 // others of that region.
 type Clouds struct {
 	// NewAPI builds the EC2 API of a region.
-	NewAPI  func(ctx context.Context, region string) (awsclient.EC2API, error)
+	NewAPI func(ctx context.Context, region string) (awsclient.EC2API, error)
+	// NewSTS builds the STS API the account is read from.
+	NewSTS  func(ctx context.Context, region string) (awsclient.STSAPI, error)
 	Options awsclient.ClientOptions
 
 	mu      sync.Mutex
 	clients map[string]*awsclient.Client
+
+	accountMu sync.Mutex
+	account   string
 }
 
 // NewClouds returns Clouds backed by the AWS SDK's default credential chain.
@@ -29,7 +34,31 @@ func NewClouds(opts awsclient.ClientOptions) *Clouds {
 		NewAPI: func(ctx context.Context, region string) (awsclient.EC2API, error) {
 			return awsclient.NewEC2Client(ctx, region, opts)
 		},
+		NewSTS: func(ctx context.Context, region string) (awsclient.STSAPI, error) {
+			return awsclient.NewSTSClient(ctx, region, opts)
+		},
 	}
+}
+
+// Account is the AWS account of the operator's credentials, which owns the
+// endpoints it creates. It is read once (sts:GetCallerIdentity, through the
+// region asked for) and kept: credentials do not change account.
+func (c *Clouds) Account(ctx context.Context, region string) (string, error) {
+	c.accountMu.Lock()
+	defer c.accountMu.Unlock()
+	if c.account != "" {
+		return c.account, nil
+	}
+	api, err := c.NewSTS(ctx, region)
+	if err != nil {
+		return "", fmt.Errorf("creating STS client for %s: %w", region, err)
+	}
+	account, err := awsclient.CallerAccount(ctx, api)
+	if err != nil {
+		return "", err
+	}
+	c.account = account
+	return account, nil
 }
 
 // ForRegion returns the client of region.

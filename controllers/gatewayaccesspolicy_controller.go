@@ -31,6 +31,9 @@ type GatewayAccessPolicyReconciler struct {
 	client.Client
 	Recorder recorder.EventRecorder
 	Clock    clock.WithDelayedExecution
+	// Clouds tells the AWS account that owns the endpoints, against which
+	// the endpoint's allowedGateways is checked.
+	Clouds *Clouds
 	// DefaultRegion is the region of endpoints without spec.region.
 	DefaultRegion string
 	// PropagationDelay is how long the gateway may serve a cached access
@@ -92,7 +95,14 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 		r.wakeups.cancel(req.NamespacedName)
 	}
 
-	a := evaluateAttachment(p, ge, ns, endpointRegion(ge, r.DefaultRegion))
+	region, account := endpointRegion(ge, r.DefaultRegion), ""
+	if ge != nil && region != "" {
+		var err error
+		if account, err = r.Clouds.Account(ctx, region); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	a := evaluateAttachment(p, ge, ns, region, account)
 	if !a.accepted {
 		st.EndpointID = ""
 		cond(v1alpha1.ConditionAccepted, metav1.ConditionFalse, a.reason, a.message)
@@ -106,8 +116,8 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	if applied == nil {
 		reason := v1alpha1.ReasonWaitingForEndpoint
 		msg := fmt.Sprintf("Waiting for GatewayEndpoint %s to write this policy's gateways into its endpoint policy.", key)
-		if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied); c != nil && c.Reason == v1alpha1.ReasonPolicyTooLarge {
-			reason, msg = v1alpha1.ReasonPolicyTooLarge, fmt.Sprintf("GatewayEndpoint %s cannot take this policy: %s", key, c.Message)
+		if refused := refusedEntry(ge, p); refused != nil {
+			reason, msg = refused.Reason, refused.Message+" The policies applied before it keep their place; remove gateways from this policy or others, or use another GatewayEndpoint."
 		}
 		notApplied(reason, msg)
 		return ctrl.Result{}, nil
@@ -149,6 +159,19 @@ func appliedStatement(ge *v1alpha1.GatewayEndpoint, p *v1alpha1.GatewayAccessPol
 	for i, st := range ge.Status.Policy.Statements {
 		if st.Namespace == p.Namespace && st.Name == p.Name && st.Hash == hash {
 			return &ge.Status.Policy.Statements[i]
+		}
+	}
+	return nil
+}
+
+// refusedEntry is the endpoint's record of refusing p, or nil.
+func refusedEntry(ge *v1alpha1.GatewayEndpoint, p *v1alpha1.GatewayAccessPolicy) *v1alpha1.RefusedPolicy {
+	if ge.Status.Policy == nil {
+		return nil
+	}
+	for i, rp := range ge.Status.Policy.Refused {
+		if rp.Namespace == p.Namespace && rp.Name == p.Name {
+			return &ge.Status.Policy.Refused[i]
 		}
 	}
 	return nil

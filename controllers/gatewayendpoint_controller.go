@@ -74,8 +74,13 @@ type GatewayEndpointReconciler struct {
 	// unknown to EC2 before it is taken as deleted outside the operator and
 	// replaced.
 	LostEndpointGrace time.Duration
+	// PolicyWriteInterval and PolicyWriteBurst pace the policy-driven
+	// ModifyVpcEndpoint calls of each endpoint (see policyWrites).
+	PolicyWriteInterval time.Duration
+	PolicyWriteBurst    int
 
-	lost lostEndpoints
+	lost         lostEndpoints
+	policyWrites *policyWrites
 }
 
 // endpointScope is one reconcile's working state.
@@ -83,7 +88,9 @@ type endpointScope struct {
 	ge     *v1alpha1.GatewayEndpoint
 	cloud  *awsclient.Client
 	region string
-	owner  awsclient.Owner
+	// account owns the endpoint: the operator's AWS account.
+	account string
+	owner   awsclient.Owner
 	log    logr.Logger
 	now    time.Time
 	// phase is the condition the running step owns, so a failure is
@@ -160,23 +167,26 @@ func (r *GatewayEndpointReconciler) reconcileAWS(ctx context.Context, s *endpoin
 	if s.region == "" {
 		return stalled(v1alpha1.ReasonInvalidSpec, "No region: set spec.region, or start the operator with --region or AWS_REGION.")
 	}
+	if name := s.ge.Spec.ServiceName; name != "" && name != awsclient.DefaultServiceName(s.region) {
+		return stalled(v1alpha1.ReasonRegionMismatch, "spec.serviceName %s is not the AgentCore Gateway service of the endpoint's region %s (%s); create the GatewayEndpoint again with spec.region set, or without serviceName.",
+			name, s.region, awsclient.DefaultServiceName(s.region))
+	}
 	cloud, err := r.Clouds.ForRegion(ctx, s.region)
 	if err != nil {
 		return err
 	}
 	s.cloud = cloud
+	if s.account, err = r.Clouds.Account(ctx, s.region); err != nil {
+		return err
+	}
 
 	groupIDs, err := r.reconcileSecurityGroup(ctx, s)
 	if err != nil {
-		return err
-	}
-	s.phase = v1alpha1.ConditionPolicyApplied
-	desired, err := r.desiredPolicy(ctx, s)
-	if err != nil {
+		r.applyPolicyAlone(ctx, s)
 		return err
 	}
 	s.phase = v1alpha1.ConditionEndpointAvailable
-	return r.reconcileEndpoint(ctx, s, groupIDs, desired)
+	return r.reconcileEndpoint(ctx, s, groupIDs)
 }
 
 // finish turns the outcome into conditions and a requeue.
@@ -199,23 +209,12 @@ func (r *GatewayEndpointReconciler) finish(s *endpointScope, err error) (ctrl.Re
 		return ctrl.Result{}, err
 	}
 
-	tooLarge := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionPolicyApplied)
-	if tooLarge != nil && tooLarge.Reason != v1alpha1.ReasonPolicyTooLarge {
-		tooLarge = nil
-	}
-	switch {
-	case s.progressing != "":
+	if s.progressing != "" {
 		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconciling, s.progressing)
-	case tooLarge != nil:
-		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, tooLarge.Reason, "Stalled: "+tooLarge.Message)
-	default:
+	} else {
 		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, "Nothing to do: AWS matches the spec.")
 	}
-	if tooLarge != nil {
-		s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, tooLarge.Reason, tooLarge.Message)
-	} else {
-		meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
-	}
+	meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
 	r.setReady(s)
 	if s.requeueAfter == 0 {
 		return ctrl.Result{RequeueAfter: jitter(r.SyncPeriod)}, nil
@@ -263,6 +262,7 @@ func jitter(d time.Duration) time.Duration {
 
 // SetupWithManager registers the controller and its watches.
 func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.policyWrites = newPolicyWrites(r.PolicyWriteInterval, r.PolicyWriteBurst)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.GatewayEndpoint{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{},

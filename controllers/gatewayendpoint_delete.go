@@ -23,6 +23,7 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 		return ctrl.Result{}, nil
 	}
 	r.lost.forget(ge.UID)
+	r.policyWrites.forget(ge.UID)
 	if ge.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "Retained", "Delete",
 			"Deletion policy Retain: left endpoint %s and its security group in AWS", ge.Status.EndpointID)
@@ -45,24 +46,55 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 }
 
 // deleteAWSResources advances the clean-up by one step; done reports that
-// nothing is left.
+// nothing is left. Only what carries this object's UID and cluster tags is
+// deleted: an endpoint status names that is someone else's is ignored, so a
+// forged status can neither delete another team's endpoint nor hold this
+// object's deletion forever.
 func (r *GatewayEndpointReconciler) deleteAWSResources(ctx context.Context, s *endpointScope) (done bool, err error) {
-	ge := s.ge
-	if s.region == "" {
-		// Nothing can have been created without a region.
-		return true, nil
+	for _, region := range r.deletionRegions(s) {
+		s.region = region
+		found, err := r.deleteInRegion(ctx, s)
+		if err != nil || found {
+			return false, err
+		}
 	}
+	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted the endpoint and its security group")
+	return true, nil
+}
+
+// deletionRegions are where this object's resources may be: its region and,
+// when that comes from status alone (which anyone with status rights can
+// write), the operator's region too.
+func (r *GatewayEndpointReconciler) deletionRegions(s *endpointScope) []string {
+	regions := []string{}
+	if s.region != "" {
+		regions = append(regions, s.region)
+	}
+	if s.ge.Spec.Region == "" && r.DefaultRegion != "" && r.DefaultRegion != s.region {
+		regions = append(regions, r.DefaultRegion)
+	}
+	return regions
+}
+
+// deleteInRegion deletes this object's endpoint, then its managed group, in
+// s.region; found reports that something of it was still there.
+func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpointScope) (found bool, err error) {
+	ge := s.ge
 	cloud, err := r.Clouds.ForRegion(ctx, s.region)
 	if err != nil {
 		return false, err
 	}
 	s.cloud = cloud
 
-	ep, err := r.findEndpoint(ctx, s, nil)
+	ep, foreign, err := r.findEndpoint(ctx, s)
 	if err != nil {
 		return false, err
 	}
-	if ep != nil && !ep.Gone() {
+	if foreign != nil {
+		r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, v1alpha1.ReasonNotOwned, "Delete",
+			"Left endpoint %s named in status alone: it is owned by %s; only resources tagged with this object's UID are deleted", foreign.ID, describeOwner(foreign.Tags))
+	}
+	if ep != nil {
 		if ep.State != "deleting" {
 			if err := cloud.DeleteEndpoint(ctx, ep.ID); err != nil {
 				return false, err
@@ -73,31 +105,28 @@ func (r *GatewayEndpointReconciler) deleteAWSResources(ctx context.Context, s *e
 		ge.Status.State = "deleting"
 		s.progressing = fmt.Sprintf("Waiting for endpoint %s to be deleted before its security group.", ep.ID)
 		s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
-		return false, nil
+		return true, nil
 	}
 
 	// Look the group up by tag whatever the spec says now: a GatewayEndpoint
 	// switched from managed to existing groups still owns the old one.
-	group, err := cloud.SecurityGroupByOwner(ctx, ge.Spec.VPCID, string(ge.UID))
-	if err != nil {
+	group, err := r.ownedGroup(ctx, s)
+	if err != nil || group == nil {
 		return false, err
 	}
-	if group != nil {
-		if err := cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
-			if awsclient.IsDependencyViolation(err) {
-				// The endpoint's network interfaces let go of the group a
-				// little after the endpoint is gone.
-				s.progressing = fmt.Sprintf("Security group %s is still in use (DependencyViolation); retrying.", group.ID)
-				s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
-				return false, nil
-			}
-			return false, err
+	if err := cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
+		if awsclient.IsDependencyViolation(err) {
+			// The endpoint's network interfaces let go of the group a
+			// little after the endpoint is gone.
+			s.progressing = fmt.Sprintf("Security group %s is still in use (DependencyViolation); retrying.", group.ID)
+			s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
+			return true, nil
 		}
-		s.log.Info("deleted security group", "securityGroupID", group.ID)
-		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "SecurityGroupDeleted", "Delete", "Deleted security group %s", group.ID)
+		return false, err
 	}
-	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted the endpoint and its security group")
-	return true, nil
+	s.log.Info("deleted security group", "securityGroupID", group.ID)
+	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "SecurityGroupDeleted", "Delete", "Deleted security group %s", group.ID)
+	return false, nil
 }
 
 func (r *GatewayEndpointReconciler) removeFinalizer(ctx context.Context, ge *v1alpha1.GatewayEndpoint) error {

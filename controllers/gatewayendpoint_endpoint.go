@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,28 +20,50 @@ import (
 
 // reconcileEndpoint finds or creates the interface endpoint and converges it
 // (subnets, groups, DNS, policy, tags) with at most one ModifyVpcEndpoint.
-func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *endpointScope, groupIDs []string, d *desiredPolicy) error {
+func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *endpointScope, groupIDs []string) error {
 	ge := s.ge
 	want, resolverNote, err := r.desiredEndpoint(ctx, s, groupIDs)
 	if err != nil {
 		return err
 	}
-	ep, err := r.findEndpoint(ctx, s, &want)
+	ep, foreign, err := r.findEndpoint(ctx, s)
 	if err != nil {
 		return err
 	}
-
-	if ep == nil || ep.Gone() {
-		if ge.Spec.AdoptEndpointID != "" && ge.Status.EndpointID == "" {
-			return stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s (spec.adoptEndpointID) does not exist in %s; fix the ID or remove the field to create a new endpoint.", ge.Spec.AdoptEndpointID, s.region)
+	if ep == nil && ge.Spec.AdoptEndpointID != "" && (foreign == nil || foreign.ID == ge.Spec.AdoptEndpointID) {
+		if ep, err = r.adoptEndpoint(ctx, s, &want); err != nil {
+			return err
 		}
-		if ep == nil && r.waitForLostEndpoint(s) {
+	}
+	if ep == nil && foreign != nil {
+		return notOwned(foreign)
+	}
+	if foreign != nil {
+		r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, v1alpha1.ReasonNotOwned, "Reconcile",
+			"Ignored endpoint %s named in status: it is owned by %s; this object's endpoint is %s", foreign.ID, describeOwner(foreign.Tags), ep.ID)
+	}
+
+	if ep == nil {
+		if r.waitForLostEndpoint(s) {
 			return nil
 		}
+		s.phase = v1alpha1.ConditionPolicyApplied
+		d, err := r.desiredPolicy(ctx, s, "")
+		if err != nil {
+			return err
+		}
+		s.phase = v1alpha1.ConditionEndpointAvailable
 		return r.createEndpoint(ctx, s, want, d)
 	}
 	r.lost.forget(ge.UID)
 	observeEndpoint(ge, ep)
+
+	s.phase = v1alpha1.ConditionPolicyApplied
+	d, err := r.desiredPolicy(ctx, s, ep.PolicyDocument)
+	if err != nil {
+		return err
+	}
+	s.phase = v1alpha1.ConditionEndpointAvailable
 
 	switch ep.State {
 	case "available":
@@ -61,27 +84,30 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		return stalled(v1alpha1.ReasonEndpointFailed, "Endpoint %s is %s in AWS; check its service and subnets, then delete and recreate the GatewayEndpoint.", ep.ID, ep.State)
 	}
 
-	policyDiffers := false
-	if d.tooLarge == nil {
-		same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
-		policyDiffers = err != nil || !same
-	}
 	want.PolicyDocument = d.doc.JSON()
-	change := awsclient.DiffEndpoint(want, ep, policyDiffers)
-	if !change.Empty() {
-		if err := s.cloud.ModifyEndpoint(ctx, ep.ID, change); err != nil {
-			return refusedEndpoint("modify", err)
+	same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
+	change := awsclient.DiffEndpoint(want, ep, err != nil || !same)
+	if change.PolicyDocument != nil {
+		if wait := r.policyWrites.take(ge.UID, s.now); wait > 0 {
+			change.PolicyDocument = nil
+			s.requeue(wait)
+			s.progressing = fmt.Sprintf("A policy change is queued and is written at %s: at most %d policy writes per endpoint every %s, each carrying every change made meanwhile.",
+				s.now.Add(wait).UTC().Format(time.RFC3339), r.PolicyWriteBurst, r.PolicyWriteInterval)
 		}
-		s.log.Info("modified vpc endpoint", "endpointID", ep.ID, "change", change.String())
-		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", ep.ID, change.String())
-		// The network interfaces follow the subnets; read them back soon.
-		s.requeue(minPendingRecheck)
-		s.progressing = "Endpoint " + ep.ID + " was modified; reading it back."
 	}
-	if change.PolicyDocument != nil || (d.tooLarge == nil && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash())) {
-		r.recordPolicy(s, d, d.doc, d.statements)
+	if !change.Empty() {
+		written, err := r.modifyEndpoint(ctx, s, ep.ID, change)
+		if written {
+			r.recordPolicy(s, d)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if missing := awsclient.MissingTags(want.Tags, ep.Tags); len(missing) > 0 {
+	if (same && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash() || !slices.Equal(ge.Status.Policy.Refused, d.refused))) {
+		r.recordPolicy(s, d)
+	}
+	if missing := withoutOwnershipTags(awsclient.MissingTags(want.Tags, ep.Tags)); len(missing) > 0 {
 		if err := s.cloud.TagResource(ctx, ep.ID, missing); err != nil {
 			return err
 		}
@@ -96,16 +122,65 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	return nil
 }
 
+// modifyEndpoint sends change in one ModifyVpcEndpoint and reports whether
+// the policy document it carries was written. When EC2 refuses a change
+// that carries the policy with other parts (a subnet, a group), the policy
+// is sent again alone: a revocation must never wait on a change someone got
+// wrong.
+func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpointScope, id string, change awsclient.EndpointChange) (policyWritten bool, err error) {
+	if err := s.cloud.ModifyEndpoint(ctx, id, change); err != nil {
+		policyOnly := awsclient.EndpointChange{PolicyDocument: change.PolicyDocument}
+		rest := change
+		rest.PolicyDocument = nil
+		if change.PolicyDocument != nil && !rest.Empty() && s.cloud.ModifyEndpoint(ctx, id, policyOnly) == nil {
+			s.log.Info("modified vpc endpoint", "endpointID", id, "change", policyOnly.String())
+			r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update",
+				"Endpoint %s: %s, alone: EC2 refused the rest (%s)", id, policyOnly.String(), rest.String())
+			policyWritten = true
+		}
+		return policyWritten, refusedEndpoint("modify", err)
+	}
+	s.log.Info("modified vpc endpoint", "endpointID", id, "change", change.String())
+	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", id, change.String())
+	// The network interfaces follow the subnets; read them back soon.
+	s.requeue(minPendingRecheck)
+	s.progressing = "Endpoint " + id + " was modified; reading it back."
+	return change.PolicyDocument != nil, nil
+}
+
+// applyPolicyAlone writes the endpoint's policy document on its own, for a
+// pass where an earlier step failed: a revocation must reach AWS even when
+// the security group step does not. Best effort: the step's own error is
+// what the pass reports.
+func (r *GatewayEndpointReconciler) applyPolicyAlone(ctx context.Context, s *endpointScope) {
+	ep, _, err := r.findEndpoint(ctx, s)
+	if err != nil || ep == nil || ep.State != "available" {
+		return
+	}
+	d, err := r.desiredPolicy(ctx, s, ep.PolicyDocument)
+	if err != nil {
+		return
+	}
+	if same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON()); err == nil && same {
+		return
+	}
+	if wait := r.policyWrites.take(s.ge.UID, s.now); wait > 0 {
+		s.requeue(wait)
+		return
+	}
+	doc := d.doc.JSON()
+	if err := s.cloud.ModifyEndpoint(ctx, ep.ID, awsclient.EndpointChange{PolicyDocument: &doc}); err != nil {
+		s.log.Error(err, "writing the endpoint policy alone after a failed step", "endpointID", ep.ID)
+		return
+	}
+	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: policy document, alone: an earlier step failed", ep.ID)
+	r.recordPolicy(s, d)
+}
+
 // createEndpoint creates the endpoint with its policy and tags in one call.
 func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpointScope, want awsclient.EndpointSpec, d *desiredPolicy) error {
 	ge := s.ge
-	doc, statements := d.doc, d.statements
-	if d.tooLarge != nil {
-		// Never start more permissive than asked: without a merge that fits,
-		// the endpoint admits nothing until the policies are fixed.
-		doc, statements = policy.DenyAll(), nil
-	}
-	want.PolicyDocument = doc.JSON()
+	want.PolicyDocument = d.doc.JSON()
 	want.ClientToken = clientToken(ge, ge.Status.EndpointID)
 	ep, err := s.cloud.CreateEndpoint(ctx, want)
 	if err != nil {
@@ -122,7 +197,7 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	s.log.Info("created vpc endpoint", "endpointID", ep.ID)
 	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointCreated", "Create", "Created endpoint %s in %s", ep.ID, strings.Join(want.SubnetIDs, ", "))
 	observeEndpoint(ge, ep)
-	r.recordPolicy(s, d, doc, statements)
+	r.recordPolicy(s, d)
 	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
 		fmt.Sprintf("Endpoint %s was created and is %s; AWS usually takes 2 to 5 minutes.", ep.ID, ep.State))
 	s.progressing = "Waiting for endpoint " + ep.ID + " to become available."
@@ -163,43 +238,6 @@ func (r *GatewayEndpointReconciler) waitForLostEndpoint(s *endpointScope) bool {
 	s.progressing = msg
 	s.requeue(min(replaceAt.Sub(s.now), pendingRecheck(since, s.now)))
 	return true
-}
-
-// findEndpoint looks the endpoint up by the ID in status, then by the UID
-// tag (a lost status write), then, when adopt is given, by
-// spec.adoptEndpointID: an existing endpoint of the same VPC and service is
-// tagged as the object's own. Deletion passes no adopt: it never takes over
-// an endpoint it did not own.
-func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpointScope, adopt *awsclient.EndpointSpec) (*awsclient.Endpoint, error) {
-	if id := s.ge.Status.EndpointID; id != "" {
-		ep, err := s.cloud.EndpointByID(ctx, id)
-		if err != nil || (ep != nil && !ep.Gone()) {
-			return ep, err
-		}
-	}
-	ep, err := s.cloud.EndpointByOwner(ctx, s.owner.UID)
-	if err != nil || ep != nil {
-		return ep, err
-	}
-	if id := s.ge.Spec.AdoptEndpointID; adopt != nil && id != "" && id != s.ge.Status.EndpointID {
-		ep, err := s.cloud.EndpointByID(ctx, id)
-		if err != nil || ep == nil || ep.Gone() {
-			return nil, err
-		}
-		if ep.VpcID != adopt.VpcID || ep.ServiceName != adopt.ServiceName {
-			// Checked before tagging: the tag would make deletion of this
-			// object delete an endpoint that was never its own.
-			return nil, stalled(v1alpha1.ReasonAdoptionFailed, "Endpoint %s connects VPC %s to %s, not VPC %s to %s; only an endpoint of the same VPC and service can be adopted.",
-				ep.ID, ep.VpcID, ep.ServiceName, adopt.VpcID, adopt.ServiceName)
-		}
-		// Tag it as ours so it is found by UID from now on.
-		if err := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags)); err != nil {
-			return nil, err
-		}
-		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointAdopted", "Adopt", "Adopted existing endpoint %s", id)
-		return ep, nil
-	}
-	return nil, nil
 }
 
 // desiredEndpoint is the endpoint the spec asks for. The inbound-resolver

@@ -22,29 +22,40 @@ import (
 // desiredPolicy is the endpoint policy document the accepted policies call
 // for.
 type desiredPolicy struct {
-	// doc is the document to apply; the zero Document when tooLarge.
+	// doc is the document to apply.
 	doc policy.Document
-	// statements are the accepted policies in the document (hash set,
-	// appliedAt not yet).
+	// statements are the policies whose statements doc holds (hash of what
+	// is written, appliedAt not yet).
 	statements []v1alpha1.AppliedStatement
-	// tooLarge is set when the merge exceeds EC2's limit.
-	tooLarge *policy.TooLargeError
+	// refused are the accepted policies whose statement is not in doc as
+	// asked.
+	refused []v1alpha1.RefusedPolicy
 	// reason says where the document comes from.
 	reason string
 }
 
-// desiredPolicy merges every accepted GatewayAccessPolicy attached to the
-// endpoint; with none, whenNoPolicies decides between deny-all and AWS's full
-// access.
-func (r *GatewayEndpointReconciler) desiredPolicy(ctx context.Context, s *endpointScope) (*desiredPolicy, error) {
+// desiredPolicy merges the accepted GatewayAccessPolicies attached to the
+// endpoint, in a fixed order: those whose statement the endpoint's current
+// document (current, as AWS returns it; "" before creation) already holds
+// unchanged keep their place ahead of new or changed ones, then oldest
+// first, then namespace/name. A policy that does not fit EC2's limit is
+// refused alone (a changed one keeps its previous gateways, less any it
+// dropped), the rest are applied. With no accepted policy, whenNoPolicies
+// decides between deny-all and AWS's full access.
+func (r *GatewayEndpointReconciler) desiredPolicy(ctx context.Context, s *endpointScope, current string) (*desiredPolicy, error) {
 	var list v1alpha1.GatewayAccessPolicyList
 	key := client.ObjectKeyFromObject(s.ge).String()
 	if err := r.List(ctx, &list, client.MatchingFields{endpointRefIndex: key}); err != nil {
 		return nil, fmt.Errorf("listing GatewayAccessPolicies of %s: %w", key, err)
 	}
 	namespaces := map[string]*corev1.Namespace{}
-	var grants []policy.Grant
-	d := &desiredPolicy{}
+	applied := policy.AllowedResources(current)
+	type candidate struct {
+		policy.Candidate
+		unchanged bool
+		created   metav1.Time
+	}
+	var candidates []candidate
 	for i := range list.Items {
 		p := &list.Items[i]
 		if !p.DeletionTimestamp.IsZero() {
@@ -61,19 +72,21 @@ func (r *GatewayEndpointReconciler) desiredPolicy(ctx context.Context, s *endpoi
 			}
 			namespaces[p.Namespace] = ns
 		}
-		if !evaluateAttachment(p, s.ge, ns, s.region).accepted {
+		if !evaluateAttachment(p, s.ge, ns, s.region, s.account).accepted {
 			continue
 		}
-		grants = append(grants, policy.Grant{Namespace: p.Namespace, Name: p.Name, GatewayARNs: p.Spec.GatewayARNs})
-		d.statements = append(d.statements, v1alpha1.AppliedStatement{
-			Namespace: p.Namespace, Name: p.Name, Hash: statementHash(p.Spec.GatewayARNs),
+		kept := applied[policy.StatementID(p.Namespace, p.Name)]
+		candidates = append(candidates, candidate{
+			Candidate: policy.Candidate{
+				Grant: policy.Grant{Namespace: p.Namespace, Name: p.Name, GatewayARNs: p.Spec.GatewayARNs},
+				Kept:  kept,
+			},
+			unchanged: kept != nil && statementHash(kept) == statementHash(p.Spec.GatewayARNs),
+			created:   p.CreationTimestamp,
 		})
 	}
-	slices.SortFunc(d.statements, func(a, b v1alpha1.AppliedStatement) int {
-		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
-	})
-
-	if len(grants) == 0 {
+	d := &desiredPolicy{}
+	if len(candidates) == 0 {
 		if s.ge.Spec.Access.WhenNoPolicies == v1alpha1.WhenNoPoliciesAllow {
 			d.doc, d.reason = policy.FullAccess(), v1alpha1.ReasonNoPoliciesAllowAll
 		} else {
@@ -81,15 +94,50 @@ func (r *GatewayEndpointReconciler) desiredPolicy(ctx context.Context, s *endpoi
 		}
 		return d, nil
 	}
-	doc, err := policy.Build(grants)
-	var tooLarge *policy.TooLargeError
-	switch {
-	case errors.As(err, &tooLarge):
-		d.tooLarge = tooLarge
-	case err != nil:
-		return nil, stalled(v1alpha1.ReasonInvalidSpec, "Cannot build the endpoint policy: %v", err)
-	default:
-		d.doc, d.reason = doc, v1alpha1.ReasonPolicyInSync
+	slices.SortStableFunc(candidates, func(a, b candidate) int {
+		if a.unchanged != b.unchanged {
+			if a.unchanged {
+				return -1
+			}
+			return 1
+		}
+		if c := a.created.Compare(b.created.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	packed := make([]policy.Candidate, len(candidates))
+	for i, c := range candidates {
+		packed[i] = c.Candidate
+	}
+	doc, outcomes := policy.Pack(packed)
+	for i, o := range outcomes {
+		c := packed[i]
+		if len(o.Resource) > 0 {
+			d.statements = append(d.statements, v1alpha1.AppliedStatement{Namespace: c.Namespace, Name: c.Name, Hash: statementHash(o.Resource)})
+		}
+		if o.Refused != nil {
+			reason := v1alpha1.ReasonPolicyTooLarge
+			var noRoom *policy.NoRoomError
+			if !errors.As(o.Refused, &noRoom) {
+				reason = v1alpha1.ReasonInvalidSpec
+			}
+			d.refused = append(d.refused, v1alpha1.RefusedPolicy{Namespace: c.Namespace, Name: c.Name, Reason: reason,
+				Message: fmt.Sprintf("Not in the endpoint policy of %s as asked: %v.", key, o.Refused)})
+		}
+	}
+	sortByKey := func(ns, name string) string { return ns + "/" + name }
+	slices.SortFunc(d.statements, func(a, b v1alpha1.AppliedStatement) int {
+		return strings.Compare(sortByKey(a.Namespace, a.Name), sortByKey(b.Namespace, b.Name))
+	})
+	slices.SortFunc(d.refused, func(a, b v1alpha1.RefusedPolicy) int {
+		return strings.Compare(sortByKey(a.Namespace, a.Name), sortByKey(b.Namespace, b.Name))
+	})
+	d.doc, d.reason = doc, v1alpha1.ReasonPolicyInSync
+	if doc.JSON() == "" {
+		// Every accepted policy was refused: admit nothing rather than
+		// fall back to whenNoPolicies, which may be full access.
+		d.doc = policy.DenyAll()
 	}
 	return d, nil
 }
@@ -107,7 +155,8 @@ func statementHash(arns []string) string {
 // recordPolicy notes in status that doc now stands on the endpoint. A
 // statement that was already applied keeps its time: the gateway never
 // stopped admitting it.
-func (r *GatewayEndpointReconciler) recordPolicy(s *endpointScope, d *desiredPolicy, doc policy.Document, applied []v1alpha1.AppliedStatement) {
+func (r *GatewayEndpointReconciler) recordPolicy(s *endpointScope, d *desiredPolicy) {
+	doc, applied := d.doc, d.statements
 	now := metav1.NewTime(s.now)
 	previous := map[string]v1alpha1.AppliedStatement{}
 	if p := s.ge.Status.Policy; p != nil {
@@ -127,17 +176,14 @@ func (r *GatewayEndpointReconciler) recordPolicy(s *endpointScope, d *desiredPol
 	s.ge.Status.Policy = &v1alpha1.EndpointPolicyStatus{
 		Hash: doc.Hash(), AppliedAt: &now, EffectiveAt: &effective,
 		AttachedPolicies: int32(len(statements)), Statements: statements,
+		RefusedPolicies: int32(len(d.refused)), Refused: d.refused,
 	}
 }
 
-// policyCondition reports the policy phase once the document stands (or,
-// when too large, why it does not).
+// policyCondition reports the policy phase once the document stands. A
+// refused policy is reported on the policy itself, not here: it never makes
+// the endpoint Stalled or not Ready.
 func (r *GatewayEndpointReconciler) policyCondition(s *endpointScope, d *desiredPolicy) {
-	if d.tooLarge != nil {
-		s.condition(v1alpha1.ConditionPolicyApplied, metav1.ConditionFalse, v1alpha1.ReasonPolicyTooLarge,
-			"Nothing applied, the previous document stays: the "+d.tooLarge.Error()+".")
-		return
-	}
 	p := s.ge.Status.Policy
 	var when string
 	if p != nil && p.EffectiveAt != nil && s.now.Before(p.EffectiveAt.Time) {
@@ -152,6 +198,13 @@ func (r *GatewayEndpointReconciler) policyCondition(s *endpointScope, d *desired
 		msg = "No GatewayAccessPolicy is attached; the endpoint policy is AWS's full access (access.whenNoPolicies: Allow)."
 	default:
 		msg = fmt.Sprintf("The endpoint policy admits the gateways of %d GatewayAccessPolicies.", len(d.statements))
+	}
+	if n := len(d.refused); n > 0 {
+		names := make([]string, 0, n)
+		for _, rp := range d.refused {
+			names = append(names, rp.Namespace+"/"+rp.Name)
+		}
+		msg += fmt.Sprintf(" %d refused (see status.policy.refused): %s.", n, strings.Join(names, ", "))
 	}
 	s.condition(v1alpha1.ConditionPolicyApplied, metav1.ConditionTrue, d.reason, msg+when)
 }

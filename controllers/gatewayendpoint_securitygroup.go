@@ -51,7 +51,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 		return spec.IDs, nil
 	}
 
-	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	group, err := r.ownedGroup(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupUpdated", "Update",
 			"Security group %s: authorized %d and revoked %d inbound rules", group.ID, len(authorize), len(revoke))
 	}
-	if missing := awsclient.MissingTags(s.owner.Tags(managedGroupName(s.ge), s.ge.Spec.Tags), group.Tags); len(group.Tags) > 0 && len(missing) > 0 {
+	if missing := withoutOwnershipTags(awsclient.MissingTags(s.owner.Tags(managedGroupName(s.ge), s.ge.Spec.Tags), group.Tags)); len(group.Tags) > 0 && len(missing) > 0 {
 		if err := s.cloud.TagResource(ctx, group.ID, missing); err != nil {
 			return nil, err
 		}
@@ -121,7 +121,7 @@ func managedGroupName(ge *v1alpha1.GatewayEndpoint) string {
 // for ever, with deletionPolicy Retain). It returns the group's ID while the
 // endpoint still holds it, and "" once there is nothing left to release.
 func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *endpointScope) (string, error) {
-	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	group, err := r.ownedGroup(ctx, s)
 	if err != nil || group == nil || slices.Contains(s.ge.Spec.SecurityGroup.IDs, group.ID) {
 		// None, or the spec names it among the existing groups to use.
 		return "", err
@@ -145,4 +145,14 @@ func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *
 	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupDeleted", "Update",
 		"Deleted security group %s: the spec now names existing groups", group.ID)
 	return "", nil
+}
+
+// ownedGroup is the managed security group tagged with this object's UID and
+// cluster, or nil.
+func (r *GatewayEndpointReconciler) ownedGroup(ctx context.Context, s *endpointScope) (*awsclient.SecurityGroup, error) {
+	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	if err != nil || group == nil || !ownedBy(group.Tags, s.owner) {
+		return nil, err
+	}
+	return group, nil
 }

@@ -26,6 +26,12 @@ type Options struct {
 	// unknown to EC2 (eventual consistency) before it is replaced. Zero
 	// means one minute.
 	LostEndpointGrace time.Duration
+	// PolicyWriteInterval paces each endpoint's policy-driven
+	// ModifyVpcEndpoint calls: at most PolicyWriteBurst at once, then one per
+	// interval, each carrying every pending change. Zero means 30 seconds
+	// and a burst of 2.
+	PolicyWriteInterval time.Duration
+	PolicyWriteBurst    int
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.WithDelayedExecution
 }
@@ -53,6 +59,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.LostEndpointGrace == 0 {
 		o.LostEndpointGrace = time.Minute
 	}
+	if o.PolicyWriteInterval == 0 {
+		o.PolicyWriteInterval = 30 * time.Second
+	}
+	if o.PolicyWriteBurst == 0 {
+		o.PolicyWriteBurst = 2
+	}
 	registerMetrics.Do(func() {
 		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
 			var already prometheus.AlreadyRegisteredError
@@ -75,6 +87,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		SyncPeriod:              o.SyncPeriod,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		LostEndpointGrace:       o.LostEndpointGrace,
+		PolicyWriteInterval:     o.PolicyWriteInterval,
+		PolicyWriteBurst:        o.PolicyWriteBurst,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -82,6 +96,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Client:           mgr.GetClient(),
 		Recorder:         mgr.GetEventRecorder("agentcore-vpce-operator"),
 		Clock:            o.Clock,
+		Clouds:           o.Clouds,
 		DefaultRegion:    o.DefaultRegion,
 		PropagationDelay: o.PropagationDelay,
 	}).SetupWithManager(mgr)

@@ -170,7 +170,7 @@ func (h *harness) startManager() {
 		ClusterName:       "test-cluster",
 		PropagationDelay:  h.opts.propagationDelay,
 		SyncPeriod:        h.opts.syncPeriod,
-		Clouds:            controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url}),
+		Clouds:            controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url, STSEndpoint: h.url}),
 		Clock:             h.opts.clock,
 		LostEndpointGrace: h.opts.lostEndpointGrace,
 	})).To(Succeed())

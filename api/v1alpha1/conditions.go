@@ -52,17 +52,29 @@ const (
 	ReasonAWSError              = "AWSError"
 	ReasonThrottled             = "Throttled"
 	ReasonEndpointNotFound      = "EndpointNotFound"
-	ReasonAdoptionFailed        = "AdoptionFailed"
-	ReasonWaitingForEndpoint    = "WaitingForEndpoint"
-	ReasonPolicyInSync          = "PolicyInSync"
-	ReasonPolicyTooLarge        = "PolicyTooLarge"
-	ReasonNoPoliciesDenyAll     = "NoPoliciesDenyAll"
-	ReasonNoPoliciesAllowAll    = "NoPoliciesAllowAll"
+	// ReasonAdoptionRefused: spec.adoptEndpointID names an endpoint that
+	// does not exist, is of another VPC or service, lacks this cluster's
+	// tag, belongs to another cluster or object, or is claimed by an older
+	// GatewayEndpoint. Its tags are never changed.
+	ReasonAdoptionRefused = "AdoptionRefused"
+	// ReasonNotOwned: the endpoint or security group recorded in status
+	// carries ownership tags that are not this object's (status can be
+	// written by others); nothing is changed on it.
+	ReasonNotOwned           = "NotOwned"
+	ReasonWaitingForEndpoint = "WaitingForEndpoint"
+	ReasonPolicyInSync       = "PolicyInSync"
+	ReasonPolicyTooLarge     = "PolicyTooLarge"
+	ReasonNoPoliciesDenyAll  = "NoPoliciesDenyAll"
+	ReasonNoPoliciesAllowAll = "NoPoliciesAllowAll"
 
 	ReasonAccepted            = "Accepted"
 	ReasonEndpointMissing     = "EndpointMissing"
 	ReasonNamespaceNotAllowed = "NamespaceNotAllowed"
 	ReasonRegionMismatch      = "RegionMismatch"
+	// ReasonGatewayNotAllowed: the policy names a gateway of an account, or
+	// a gateway/* wildcard, that the endpoint's access.allowedGateways does
+	// not allow.
+	ReasonGatewayNotAllowed   = "GatewayNotAllowed"
 	ReasonApplied             = "Applied"
 	ReasonAwaitingPropagation = "AwaitingPropagation"
 	ReasonEffective           = "Effective"

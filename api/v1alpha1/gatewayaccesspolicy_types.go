@@ -15,12 +15,15 @@ type GatewayAccessPolicySpec struct {
 	// GatewayARNs are the AgentCore gateways admitted through the endpoint,
 	// e.g. arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/my-gw-a1b2c3
 	// (gateway/* admits every gateway of that account and region). They must
-	// be in the endpoint's region.
+	// be in the endpoint's region, and within the endpoint's
+	// access.allowedGateways: by default gateways of the endpoint's own
+	// account, and no gateway/*.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=100
 	// +kubebuilder:validation:items:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule="self.all(a, a.matches('^arn:aws[-a-z]*:bedrock-agentcore:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:gateway/([A-Za-z0-9][A-Za-z0-9_-]*|[*])$'))",message="gatewayARNs must be gateway ARNs such as arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/my-gateway-a1b2c3 (or gateway/* for every gateway of the account)"
 	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b == a))",message="gatewayARNs must not repeat a gateway"
+	// +kubebuilder:validation:XValidation:rule="self.map(a, size(a) + 3).sum() <= 20000",message="gatewayARNs are too long together: one policy's statement must fit EC2's 20,480-character endpoint policy; split the gateways over several GatewayAccessPolicies"
 	// +listType=atomic
 	GatewayARNs []string `json:"gatewayARNs"`
 }

@@ -10,6 +10,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",fieldPath=".region",message="region is immutable: create a new GatewayEndpoint to move to another region"
 // +kubebuilder:validation:XValidation:rule="has(self.serviceName) == has(oldSelf.serviceName) && (!has(self.serviceName) || self.serviceName == oldSelf.serviceName)",fieldPath=".serviceName",message="serviceName is immutable: create a new GatewayEndpoint for another service"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptEndpointID) == has(oldSelf.adoptEndpointID) && (!has(self.adoptEndpointID) || self.adoptEndpointID == oldSelf.adoptEndpointID)",fieldPath=".adoptEndpointID",message="adoptEndpointID is immutable: it can only be set when the GatewayEndpoint is created"
+// +kubebuilder:validation:XValidation:rule="!has(self.serviceName) || !has(self.region) || self.serviceName == 'com.amazonaws.' + self.region + '.bedrock-agentcore.gateway'",fieldPath=".serviceName",message="serviceName must be the AgentCore Gateway service of spec.region, com.amazonaws.<region>.bedrock-agentcore.gateway: an endpoint of another service with private DNS would capture that service's name for the whole VPC"
 type GatewayEndpointSpec struct {
 	// Region is the AWS region of the VPC, e.g. us-east-1. Defaults to the
 	// operator's region (its --region flag or the AWS SDK's default chain).
@@ -26,12 +27,15 @@ type GatewayEndpointSpec struct {
 	// +kubebuilder:validation:MaxLength=21
 	VPCID string `json:"vpcID"`
 
-	// ServiceName is the VPC endpoint service to connect to. Defaults to the
-	// AgentCore Gateway service of the region,
-	// com.amazonaws.<region>.bedrock-agentcore.gateway. Immutable.
+	// ServiceName is the VPC endpoint service to connect to: the AgentCore
+	// Gateway service of the endpoint's region,
+	// com.amazonaws.<region>.bedrock-agentcore.gateway, which is also the
+	// default and the only value allowed. (An endpoint of any other service
+	// with private DNS would take over that service's name for the whole
+	// VPC.) Immutable.
 	// +optional
-	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-z0-9.-]*[a-z0-9]$')",message="serviceName must be a VPC endpoint service name such as com.amazonaws.us-east-1.bedrock-agentcore.gateway"
+	// +kubebuilder:validation:MaxLength=80
+	// +kubebuilder:validation:XValidation:rule="self.matches('^com\\\\.amazonaws\\\\.[a-z0-9-]+\\\\.bedrock-agentcore\\\\.gateway$')",message="serviceName must be the AgentCore Gateway service, com.amazonaws.<region>.bedrock-agentcore.gateway; other services are not allowed"
 	ServiceName string `json:"serviceName,omitempty"`
 
 	// SubnetIDs are the subnets that get one endpoint network interface each,
@@ -84,8 +88,14 @@ type GatewayEndpointSpec struct {
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 
 	// AdoptEndpointID takes over an existing interface endpoint instead of
-	// creating one. It must be in vpcID and connect to serviceName; the
-	// operator then converges its subnets, security groups, DNS and policy.
+	// creating one. It must be in vpcID and connect to serviceName, and a
+	// person must first tag it with this cluster's vpce.agentcore.io/cluster
+	// value; an endpoint without that tag (made by Terraform or the console),
+	// of another cluster, or already owned by another object (its
+	// vpce.agentcore.io/uid tag) is refused (AdoptionRefused), and so is every
+	// GatewayEndpoint but the oldest naming the same endpoint. The operator
+	// then tags it as its own and converges its subnets, security groups, DNS
+	// and policy; deleting this object deletes it (deletionPolicy Delete).
 	// Immutable.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self.matches('^vpce-([0-9a-f]{8}|[0-9a-f]{17})$')",message="adoptEndpointID must look like vpce-0a1b2c3d (vpce- followed by 8 or 17 hex digits)"
@@ -207,10 +217,41 @@ type AccessSpec struct {
 
 	// WhenNoPolicies is what the endpoint admits while no accepted policy is
 	// attached: Deny (no gateway at all) or Allow (AWS's full access).
-	// Deleting the last policy never silently restores full access.
+	// Deleting the last policy never silently restores full access. It
+	// governs the endpoint path only: gateways stay reachable over the public
+	// endpoint unless their own resource policy requires this endpoint.
 	// +optional
 	// +kubebuilder:default=Deny
 	WhenNoPolicies WhenNoPolicies `json:"whenNoPolicies,omitempty"`
+
+	// AllowedGateways is the endpoint owner's limit on what policies may
+	// name. A GatewayAccessPolicy naming a gateway outside it is not merged
+	// (Accepted=False, reason GatewayNotAllowed). The endpoint policy applies
+	// to the whole VPC (Principal "*"): a gateway admitted for one team is
+	// reachable by every workload that can reach the endpoint.
+	// +optional
+	// +kubebuilder:default={}
+	AllowedGateways AllowedGateways `json:"allowedGateways,omitempty"`
+}
+
+// AllowedGateways limits the gateways GatewayAccessPolicies may admit.
+type AllowedGateways struct {
+	// Accounts are the AWS accounts whose gateways policies may name. Empty
+	// (the default) means only the account that owns the endpoint (the
+	// operator's account); a list replaces that default, so include the
+	// endpoint's own account to keep admitting its gateways.
+	// +optional
+	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:XValidation:rule="self.all(a, a.matches('^[0-9]{12}$'))",message="allowedGateways.accounts must be 12-digit AWS account IDs"
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b == a))",message="allowedGateways.accounts must not repeat an account"
+	// +kubebuilder:validation:items:MaxLength=12
+	// +listType=atomic
+	Accounts []string `json:"accounts,omitempty"`
+
+	// Wildcard allows policies to name gateway/* (every gateway of an
+	// allowed account in the region). Default false.
+	// +optional
+	Wildcard bool `json:"wildcard,omitempty"`
 }
 
 // AllowedNamespaces selects namespaces, like Gateway API's allowedRoutes.
@@ -335,12 +376,37 @@ type EndpointPolicyStatus struct {
 	// +optional
 	AttachedPolicies int32 `json:"attachedPolicies"`
 
+	// RefusedPolicies counts the accepted GatewayAccessPolicies left out of
+	// the document, or kept at their last applied statement, because the
+	// document would exceed EC2's limit of 20,480 characters (each reports
+	// PolicyTooLarge). They do not make the endpoint Stalled or not Ready.
+	// +optional
+	RefusedPolicies int32 `json:"refusedPolicies,omitempty"`
+
+	// Refused names those policies and says why.
+	// +optional
+	// +listType=atomic
+	Refused []RefusedPolicy `json:"refused,omitempty"`
+
 	// Statements are the GatewayAccessPolicies whose statements the applied
 	// document holds, each with when its current statement was first
 	// applied. A policy that did not change keeps its time when others do.
 	// +optional
 	// +listType=atomic
 	Statements []AppliedStatement `json:"statements,omitempty"`
+}
+
+// RefusedPolicy is an accepted GatewayAccessPolicy whose statement is not in
+// the endpoint's document as asked.
+type RefusedPolicy struct {
+	// Namespace of the GatewayAccessPolicy.
+	Namespace string `json:"namespace"`
+	// Name of the GatewayAccessPolicy.
+	Name string `json:"name"`
+	// Reason is a CamelCase reason, e.g. PolicyTooLarge.
+	Reason string `json:"reason"`
+	// Message says why, for a person.
+	Message string `json:"message"`
 }
 
 // AppliedStatement is one GatewayAccessPolicy's statement in the applied

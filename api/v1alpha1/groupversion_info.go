@@ -32,6 +32,9 @@ const Finalizer = "vpce.agentcore.io/finalizer"
 // Tag keys the operator sets on every AWS resource it creates, so that it can
 // find them again even if a status write was lost.
 const (
+	// TagPrefix starts every ownership tag key; after creation (or adoption)
+	// the operator never writes a key with it again.
+	TagPrefix    = "vpce.agentcore.io/"
 	TagCluster   = "vpce.agentcore.io/cluster"
 	TagNamespace = "vpce.agentcore.io/namespace"
 	TagName      = "vpce.agentcore.io/name"

@@ -111,6 +111,20 @@ func TestGatewayEndpointValidationAcceptsValidSpecs(t *testing.T) {
 			},
 		},
 		{
+			// The region is checked by the operator (RegionMismatch).
+			name: "accepts a gateway service name without spec.region",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Region = ""
+				e.Spec.ServiceName = "com.amazonaws.eu-west-1.bedrock-agentcore.gateway"
+			},
+		},
+		{
+			name: "accepts an allow-list of gateway accounts with wildcards",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Access.AllowedGateways = vpcev1alpha1.AllowedGateways{Accounts: []string{"123456789012", "210987654321"}, Wildcard: true}
+			},
+		},
+		{
 			name:   "accepts the dualstack IP address type",
 			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.IPAddressType = vpcev1alpha1.IPAddressTypeDualstack },
 		},

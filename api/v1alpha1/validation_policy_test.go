@@ -165,6 +165,12 @@ func TestGatewayAccessPolicyValidationRejectsInvalidSpecs(t *testing.T) {
 			field:  arnsField,
 			want:   "must have at most 100 items",
 		},
+		{
+			name:   "rejects gateway ARNs too long together for one endpoint policy",
+			mutate: withARNs(longGatewayARNs(100, 240)...),
+			field:  arnsField,
+			want:   "gatewayARNs are too long together: one policy's statement must fit EC2's 20,480-character endpoint policy",
+		},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -234,4 +240,14 @@ func TestGatewayAccessPolicyValidationAcceptsValidSpecs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// longGatewayARNs returns n distinct gateway ARNs of length characters each.
+func longGatewayARNs(n, length int) []string {
+	arns := make([]string, n)
+	for i := range arns {
+		prefix := fmt.Sprintf("arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/g%03d", i)
+		arns[i] = prefix + strings.Repeat("a", length-len(prefix))
+	}
+	return arns
 }

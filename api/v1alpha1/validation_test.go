@@ -375,7 +375,43 @@ func TestGatewayEndpointValidationRejectsInvalidSpecs(t *testing.T) {
 				e.Spec.ServiceName = "com.amazonaws.us-east-1.Bedrock-AgentCore.gateway"
 			},
 			field: "spec.serviceName",
-			want:  "serviceName must be a VPC endpoint service name such as com.amazonaws.us-east-1.bedrock-agentcore.gateway",
+			want:  "serviceName must be the AgentCore Gateway service, com.amazonaws.<region>.bedrock-agentcore.gateway",
+		},
+		{
+			// With private DNS, an STS endpoint would capture sts.<region>.amazonaws.com
+			// for the whole VPC.
+			name:   "rejects an endpoint for another AWS service such as STS",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "com.amazonaws.us-east-1.sts" },
+			field:  "spec.serviceName",
+			want:   "serviceName must be the AgentCore Gateway service, com.amazonaws.<region>.bedrock-agentcore.gateway; other services are not allowed",
+		},
+		{
+			name:   "rejects the AgentCore data-plane service",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "com.amazonaws.us-east-1.bedrock-agentcore" },
+			field:  "spec.serviceName",
+			want:   "other services are not allowed",
+		},
+		{
+			name:   "rejects the gateway service of another region than spec.region",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "com.amazonaws.eu-west-1.bedrock-agentcore.gateway" },
+			field:  "spec.serviceName",
+			want:   "serviceName must be the AgentCore Gateway service of spec.region",
+		},
+		{
+			name: "rejects an allowed account that is not 12 digits",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Access.AllowedGateways.Accounts = []string{"12345678901"}
+			},
+			field: "spec.access.allowedGateways.accounts",
+			want:  "allowedGateways.accounts must be 12-digit AWS account IDs",
+		},
+		{
+			name: "rejects an allowed account listed twice",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.Access.AllowedGateways.Accounts = []string{"123456789012", "123456789012"}
+			},
+			field: "spec.access.allowedGateways.accounts",
+			want:  "allowedGateways.accounts must not repeat an account",
 		},
 		{
 			name:   "rejects an adoptEndpointID that is not a VPC endpoint ID",

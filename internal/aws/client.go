@@ -19,6 +19,10 @@ type ClientOptions struct {
 	// Endpoint overrides the EC2 endpoint (e.g. the EC2 simulator). Without
 	// it the SDK's resolution applies, including AWS_ENDPOINT_URL_EC2.
 	Endpoint string
+	// STSEndpoint overrides the STS endpoint the operator asks for its
+	// account. Without it the SDK's resolution applies, including
+	// AWS_ENDPOINT_URL_STS.
+	STSEndpoint string
 	// MaxAttempts caps the SDK's retries of throttled and 5xx calls; the
 	// workqueue's backoff takes over after that. Zero means 5.
 	MaxAttempts int

@@ -31,6 +31,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.Form.Get("Action")
+	if s.serveSTS(w, action, requestID) {
+		return
+	}
 	resp, apiErr := s.call(r.Context(), action, query(r.Form))
 	if apiErr != nil {
 		s.calls.record(action, apiErr.code)

@@ -52,6 +52,9 @@ func startManager(ctx context.Context, binary, workDir, kubeconfig, ec2URL strin
 		"AWS_SECRET_ACCESS_KEY=local-demo-secret",
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_REGION=" + opts.Region,
+		// The simulator answers STS's GetCallerIdentity too: the operator
+		// learns the account that owns its endpoints from it.
+		"AWS_ENDPOINT_URL_STS=" + ec2URL,
 	}
 	proc, err := startProcess("manager", binary, args, env, filepath.Join(workDir, ManagerLogFile))
 	if err != nil {
