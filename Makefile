@@ -80,6 +80,15 @@ build: ## Build the manager, the EC2 simulator and the local environment into bi
 docker-build: ## Build the container image (needs a Docker engine).
 	docker build -t $(IMG) .
 
+##@ Deployment
+
+.PHONY: iam-policy
+iam-policy: ## Render the IAM policy for IRSA: CLUSTER_NAME=<EKS cluster name> writes bin/iam-policy-<name>.json.
+	@if [ -z "$${CLUSTER_NAME:-}" ]; then \
+		echo "iam-policy: set CLUSTER_NAME to the EKS cluster name (the manager's --cluster-name), e.g. make iam-policy CLUSTER_NAME=prod-eks" >&2; exit 2; \
+	fi
+	@hack/iam-policy.sh -o "$(LOCALBIN)/iam-policy-$${CLUSTER_NAME}.json" -- "$${CLUSTER_NAME}"
+
 ##@ Tools
 
 $(CONTROLLER_GEN):

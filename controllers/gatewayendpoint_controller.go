@@ -91,8 +91,8 @@ type endpointScope struct {
 	// account owns the endpoint: the operator's AWS account.
 	account string
 	owner   awsclient.Owner
-	log    logr.Logger
-	now    time.Time
+	log     logr.Logger
+	now     time.Time
 	// phase is the condition the running step owns, so a failure is
 	// reported on it.
 	phase string

@@ -104,7 +104,7 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 			return err
 		}
 	}
-	if (same && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash() || !slices.Equal(ge.Status.Policy.Refused, d.refused))) {
+	if same && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash() || !slices.Equal(ge.Status.Policy.Refused, d.refused)) {
 		r.recordPolicy(s, d)
 	}
 	if missing := withoutOwnershipTags(awsclient.MissingTags(want.Tags, ep.Tags)); len(missing) > 0 {

@@ -386,16 +386,20 @@ func TestGatewayEndpointValidationRejectsInvalidSpecs(t *testing.T) {
 			want:   "serviceName must be the AgentCore Gateway service, com.amazonaws.<region>.bedrock-agentcore.gateway; other services are not allowed",
 		},
 		{
-			name:   "rejects the AgentCore data-plane service",
-			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "com.amazonaws.us-east-1.bedrock-agentcore" },
-			field:  "spec.serviceName",
-			want:   "other services are not allowed",
+			name: "rejects the AgentCore data-plane service",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.ServiceName = "com.amazonaws.us-east-1.bedrock-agentcore"
+			},
+			field: "spec.serviceName",
+			want:  "other services are not allowed",
 		},
 		{
-			name:   "rejects the gateway service of another region than spec.region",
-			mutate: func(e *vpcev1alpha1.GatewayEndpoint) { e.Spec.ServiceName = "com.amazonaws.eu-west-1.bedrock-agentcore.gateway" },
-			field:  "spec.serviceName",
-			want:   "serviceName must be the AgentCore Gateway service of spec.region",
+			name: "rejects the gateway service of another region than spec.region",
+			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
+				e.Spec.ServiceName = "com.amazonaws.eu-west-1.bedrock-agentcore.gateway"
+			},
+			field: "spec.serviceName",
+			want:  "serviceName must be the AgentCore Gateway service of spec.region",
 		},
 		{
 			name: "rejects an allowed account that is not 12 digits",

@@ -7,11 +7,7 @@ Licensed under the Apache License, Version 2.0.
 package iam_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -20,7 +16,6 @@ import (
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
 	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
-	"github.com/agentcore-io/vpce-operator/internal/testenv"
 )
 
 // ownershipTag is the tag every condition of the policy keys on: the one tag
@@ -56,23 +51,33 @@ var tagConditionKeys = []string{
 	"ec2:CreateAction",
 }
 
-func TestPolicyGrantsExactlyTheEC2ActionsTheOperatorCalls(t *testing.T) {
-	doc := readPolicy(t)
+// TestPolicyGrantsExactlyWhatTheOperatorsCallsNeed: the actions the operator
+// calls are the methods of awsclient.EC2API plus the dependent actions of
+// those calls that it triggers (dependencies_test.go); the policy grants
+// exactly those.
+func TestPolicyGrantsExactlyWhatTheOperatorsCallsNeed(t *testing.T) {
 	want := ec2APIActions()
-	granted := map[string]bool{}
-	for _, s := range doc.Statement {
-		for _, a := range s.Action {
-			granted[a] = true
-		}
-	}
-	for _, a := range want {
-		if !granted[a] {
-			t.Errorf("awsclient.EC2API calls %s but config/iam/policy.json does not grant it: the call would fail with UnauthorizedOperation", a)
-		}
-	}
-	for a := range granted {
+	for a := range neededDependentActions() {
 		if !slices.Contains(want, a) {
-			t.Errorf("config/iam/policy.json grants %s, which awsclient.EC2API never calls: remove it (least privilege)", a)
+			want = append(want, a)
+		}
+	}
+	for _, form := range policyForms(t) {
+		granted := map[string]bool{}
+		for _, s := range form.doc.Statement {
+			for _, a := range s.Action {
+				granted[a] = true
+			}
+		}
+		for _, a := range want {
+			if !granted[a] {
+				t.Errorf("%s does not grant %s, which the operator's calls need: the call would fail with UnauthorizedOperation", form.name, a)
+			}
+		}
+		for a := range granted {
+			if !slices.Contains(want, a) {
+				t.Errorf("%s grants %s, which neither awsclient.EC2API calls nor any of its calls depends on: remove it (least privilege)", form.name, a)
+			}
 		}
 	}
 }
@@ -102,8 +107,8 @@ func TestPolicyUsesNoWildcardActionsAndOnlyPlainAllowStatements(t *testing.T) {
 			if strings.ContainsAny(a, "*?") {
 				t.Errorf("%s grants %q: wildcards in actions grant whatever EC2 adds later", name, a)
 			}
-			if !strings.HasPrefix(a, "ec2:") {
-				t.Errorf("%s grants %q, which is not an EC2 action", name, a)
+			if !strings.HasPrefix(a, "ec2:") && !isDependentAction(a) {
+				t.Errorf("%s grants %q, which is neither an EC2 action nor a dependent action listed in dependencies_test.go", name, a)
 			}
 		}
 	}
@@ -117,6 +122,12 @@ func TestOnlyDescribeCallsAreGrantedOnEveryResource(t *testing.T) {
 				// EC2's Describe calls support no resource-level permissions.
 				if !reflect.DeepEqual([]string(s.Resource), []string{"*"}) || len(s.Condition) > 0 {
 					t.Errorf("statement %s: %s must be granted on Resource \"*\" without conditions; EC2 evaluates Describe calls only against \"*\"", s.Sid, a)
+				}
+				continue
+			}
+			if _, ok := grantedOnEveryResource[a]; ok {
+				if len(s.Action) != 1 {
+					t.Errorf("statement %s grants %s on every resource together with %v; give it a statement of its own", s.Sid, a, s.Action)
 				}
 				continue
 			}
@@ -137,7 +148,7 @@ func TestEveryMutatingActionIsBoundToTheOperatorsTags(t *testing.T) {
 		}
 		conditioned := false
 		for _, s := range doc.Statement {
-			if !slices.Contains(s.Action, action) {
+			if !s.grants(action) {
 				continue
 			}
 			if s.hasTagCondition() {
@@ -162,26 +173,6 @@ func TestEveryMutatingActionIsBoundToTheOperatorsTags(t *testing.T) {
 	}
 }
 
-func TestTagConditionsRequireTheTagToBePresent(t *testing.T) {
-	doc := readPolicy(t)
-	for _, s := range doc.Statement {
-		for operator, keys := range s.Condition {
-			for key, values := range keys {
-				if !strings.Contains(key, "Tag/") {
-					continue
-				}
-				if !strings.HasSuffix(key, "/"+ownershipTag) {
-					t.Errorf("statement %s conditions on %s; the operator tags its resources with %s", s.Sid, key, ownershipTag)
-				}
-				// Null "true" would mean the opposite: only untagged resources.
-				if operator == "Null" && !reflect.DeepEqual([]string(values), []string{"false"}) {
-					t.Errorf("statement %s: Null %s is %v, want \"false\" (the tag must be present)", s.Sid, key, values)
-				}
-			}
-		}
-	}
-}
-
 // TestTagOnCreateCoversExactlyTheCreateCallsThatTag keeps ec2:CreateAction in
 // step with the interface: a new Create call that tags at creation needs its
 // name there, or EC2 refuses the tags and with them the whole create.
@@ -196,7 +187,7 @@ func TestTagOnCreateCoversExactlyTheCreateCallsThatTag(t *testing.T) {
 	}
 	var got []string
 	for _, s := range doc.Statement {
-		if values, ok := s.Condition["StringEquals"]["ec2:CreateAction"]; ok {
+		if values, ok := s.condition("StringEquals", "ec2:CreateAction"); ok {
 			if !slices.Equal(s.Action, []string{"ec2:CreateTags"}) {
 				t.Errorf("statement %s conditions on ec2:CreateAction but grants %v; that key only applies to ec2:CreateTags", s.Sid, s.Action)
 			}
@@ -241,96 +232,4 @@ func TestOwnershipTagIsSetAtCreation(t *testing.T) {
 			t.Errorf("%s sent TagSpecifications %+v, want one of type %s carrying %s", c.call, c.specs, c.resourceType, ownershipTag)
 		}
 	}
-}
-
-// policyDocument is the subset of the IAM policy grammar the operator's
-// policy may use; anything else (NotAction, NotResource, Principal) fails to
-// parse.
-type policyDocument struct {
-	Version   string      `json:"Version"`
-	Statement []statement `json:"Statement"`
-}
-
-type statement struct {
-	Sid       string                           `json:"Sid"`
-	Effect    string                           `json:"Effect"`
-	Action    stringList                       `json:"Action"`
-	Resource  stringList                       `json:"Resource"`
-	Condition map[string]map[string]stringList `json:"Condition"`
-}
-
-func (s statement) hasTagCondition() bool {
-	for _, keys := range s.Condition {
-		for key := range keys {
-			if slices.Contains(tagConditionKeys, key) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// stringList is IAM's "a string or a list of strings".
-type stringList []string
-
-func (l *stringList) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*l = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("want a string or a list of strings, got %s", b)
-	}
-	*l = many
-	return nil
-}
-
-func readPolicy(t *testing.T) policyDocument {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "policy.json"))
-	if err != nil {
-		t.Fatalf("reading the IAM policy: %v", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var doc policyDocument
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("parsing config/iam/policy.json: %v", err)
-	}
-	if len(doc.Statement) == 0 {
-		t.Fatal("config/iam/policy.json has no statements")
-	}
-	return doc
-}
-
-// ec2APIActions are the IAM actions of the EC2 operations the operator
-// calls: one per method of awsclient.EC2API, which lists exactly those.
-func ec2APIActions() []string {
-	api := reflect.TypeOf((*awsclient.EC2API)(nil)).Elem()
-	actions := make([]string, 0, api.NumMethod())
-	for i := range api.NumMethod() {
-		actions = append(actions, "ec2:"+api.Method(i).Name)
-	}
-	sort.Strings(actions)
-	return actions
-}
-
-func isReadOnly(action string) bool {
-	return strings.HasPrefix(action, "ec2:Describe")
-}
-
-// resourceType is the EC2 resource type of an ARN pattern such as
-// arn:aws:ec2:*:*:vpc-endpoint/*.
-func resourceType(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "ec2" {
-		return "", fmt.Errorf("%q is not an EC2 ARN; mutating actions are granted on typed resources, never on \"*\"", arn)
-	}
-	typ, _, ok := strings.Cut(parts[5], "/")
-	if !ok {
-		return "", fmt.Errorf("%q names no resource type", arn)
-	}
-	return typ, nil
 }

@@ -9,6 +9,8 @@ Licensed under the Apache License, Version 2.0.
 // Service and PodDisruptionBudget against what the manager and the restricted
 // Pod Security Standard need, applies every object to a real API server with
 // a server-side dry run, asks that API server what the operator's service
-// account may do once bound, and checks that the Dockerfile builds the
-// manager the Deployment runs.
+// account may do once bound, does the same for users bound to the
+// ClusterRoles shipped for agent teams, readers and the platform team
+// (docs/tenancy.md), and checks that the Dockerfile builds the manager the
+// Deployment runs.
 package manifests
