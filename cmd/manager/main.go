@@ -36,7 +36,7 @@ func main() {
 func run() error {
 	var (
 		region, clusterName, ec2Endpoint, metricsAddr, probeAddr string
-		propagationDelay, syncPeriod                             time.Duration
+		propagationDelay, syncPeriod, policyWriteInterval        time.Duration
 		rateLimitScale                                           float64
 		maxConcurrent                                            int
 		leaderElect, secureMetrics, enableHTTP2                  bool
@@ -45,6 +45,7 @@ func run() error {
 	flag.StringVar(&clusterName, "cluster-name", "", "Name of this cluster, written into the vpce.agentcore.io/cluster tag of every AWS resource the operator creates.")
 	flag.DurationVar(&propagationDelay, "policy-propagation-delay", 15*time.Minute, "How long the AgentCore Gateway may keep serving a cached access policy after the endpoint policy changed.")
 	flag.DurationVar(&syncPeriod, "sync-period", 10*time.Minute, "How often an endpoint in shape is re-read from AWS to catch drift (jittered by 10%).")
+	flag.DurationVar(&policyWriteInterval, "policy-write-interval", 30*time.Second, "Pacing of each endpoint's policy writes: at most 2 at once, then one per interval, each carrying every change made meanwhile (EC2's ModifyVpcEndpoint budget is shared by the whole account and region).")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 4, "GatewayEndpoints reconciled in parallel.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles at a time.")
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint (e.g. :8443 for HTTPS, :8080 for HTTP); 0 disables it.")
@@ -56,7 +57,7 @@ func run() error {
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	if err := checkFlags(propagationDelay, syncPeriod, maxConcurrent); err != nil {
+	if err := checkFlags(propagationDelay, syncPeriod, policyWriteInterval, maxConcurrent); err != nil {
 		return err
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
@@ -96,6 +97,7 @@ func run() error {
 		PropagationDelay:        propagationDelay,
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
+		PolicyWriteInterval:     policyWriteInterval,
 		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint, RateLimitScale: rateLimitScale}),
 	}); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
@@ -124,13 +126,16 @@ func sdkRegion(ctx context.Context) string {
 
 // checkFlags refuses values that would make the operator misreport or stop
 // working, rather than replacing them with defaults behind the user's back.
-func checkFlags(propagationDelay, syncPeriod time.Duration, maxConcurrent int) error {
+func checkFlags(propagationDelay, syncPeriod, policyWriteInterval time.Duration, maxConcurrent int) error {
 	var problems []error
 	if propagationDelay <= 0 {
 		problems = append(problems, fmt.Errorf("--policy-propagation-delay=%s: must be positive; the gateway caches access policies for up to 15m, and a shorter delay reports policies Ready before they are enforced", propagationDelay))
 	}
 	if syncPeriod <= 0 {
 		problems = append(problems, fmt.Errorf("--sync-period=%s: must be positive (e.g. 10m); it is how often drift in AWS is looked for", syncPeriod))
+	}
+	if policyWriteInterval <= 0 {
+		problems = append(problems, fmt.Errorf("--policy-write-interval=%s: must be positive (e.g. 30s); without pacing one team editing its policy in a loop spends the account's ModifyVpcEndpoint budget", policyWriteInterval))
 	}
 	if maxConcurrent < 1 {
 		problems = append(problems, fmt.Errorf("--max-concurrent-reconciles=%d: must be at least 1", maxConcurrent))
