@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -81,6 +83,9 @@ type GatewayEndpointReconciler struct {
 
 	lost         lostEndpoints
 	policyWrites *policyWrites
+	// verifiedRegions remembers, per object UID, the status.region found to
+	// hold the object's resources.
+	verifiedRegions sync.Map
 }
 
 // endpointScope is one reconcile's working state.
@@ -100,6 +105,8 @@ type endpointScope struct {
 	requeueAfter time.Duration
 	// progressing explains work under way (kstatus Reconciling).
 	progressing string
+	// policyQueued says when a paced policy write will happen, if one waits.
+	policyQueued string
 }
 
 func (s *endpointScope) requeue(d time.Duration) {
@@ -167,7 +174,15 @@ func (r *GatewayEndpointReconciler) reconcileAWS(ctx context.Context, s *endpoin
 	if s.region == "" {
 		return stalled(v1alpha1.ReasonInvalidSpec, "No region: set spec.region, or start the operator with --region or AWS_REGION.")
 	}
+	if err := r.checkStatusRegion(ctx, s); err != nil {
+		return err
+	}
 	if name := s.ge.Spec.ServiceName; name != "" && name != awsclient.DefaultServiceName(s.region) {
+		if !strings.HasSuffix(name, ".bedrock-agentcore.gateway") {
+			// Admitted by an older CRD: never connect another service.
+			return stalled(v1alpha1.ReasonInvalidSpec, "spec.serviceName %s is not the AgentCore Gateway service; only %s is allowed. Create the GatewayEndpoint again without serviceName.",
+				name, awsclient.DefaultServiceName(s.region))
+		}
 		return stalled(v1alpha1.ReasonRegionMismatch, "spec.serviceName %s is not the AgentCore Gateway service of the endpoint's region %s (%s); create the GatewayEndpoint again with spec.region set, or without serviceName.",
 			name, s.region, awsclient.DefaultServiceName(s.region))
 	}

@@ -24,6 +24,7 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 	}
 	r.lost.forget(ge.UID)
 	r.policyWrites.forget(ge.UID)
+	r.verifiedRegions.Delete(ge.UID)
 	if ge.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "Retained", "Delete",
 			"Deletion policy Retain: left endpoint %s and its security group in AWS", ge.Status.EndpointID)

@@ -91,8 +91,9 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		if wait := r.policyWrites.take(ge.UID, s.now); wait > 0 {
 			change.PolicyDocument = nil
 			s.requeue(wait)
-			s.progressing = fmt.Sprintf("A policy change is queued and is written at %s: at most %d policy writes per endpoint every %s, each carrying every change made meanwhile.",
+			s.policyQueued = fmt.Sprintf("A policy change is queued and is written at %s: policy writes to one endpoint are paced (%d at once, then one every %s), each carrying every change made meanwhile.",
 				s.now.Add(wait).UTC().Format(time.RFC3339), r.PolicyWriteBurst, r.PolicyWriteInterval)
+			s.progressing = s.policyQueued
 		}
 	}
 	if !change.Empty() {
@@ -144,7 +145,9 @@ func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpo
 	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", id, change.String())
 	// The network interfaces follow the subnets; read them back soon.
 	s.requeue(minPendingRecheck)
-	s.progressing = "Endpoint " + id + " was modified; reading it back."
+	if s.progressing == "" {
+		s.progressing = "Endpoint " + id + " was modified; reading it back."
+	}
 	return change.PolicyDocument != nil, nil
 }
 

@@ -54,13 +54,20 @@ func TestAnEndpointDeletedOutsideTheOperatorIsReplaced(t *testing.T) {
 	h.g.Expect(h.sim.Calls()["CreateVpcEndpoint"]).To(HaveKeyWithValue("OK", 2))
 }
 
-func TestAdoptingAnEndpointOfTheSameVPCTakesItOverWithoutCreatingOne(t *testing.T) {
+func TestAnUntaggedEndpointIsAdoptedOnlyOnceAPersonTagsItForThisCluster(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	existing := h.createEndpointBehindTheOperator(h.vpcID, h.subnets)
 	h.sim.ResetCalls()
 
 	ge := h.endpoint("adopter", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.AdoptEndpointID = existing })
 	h.create(ge)
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
+		Should(And(HavePrefix("True/AdoptionRefused"), ContainSubstring("has no "+v1alpha1.TagCluster+" tag"),
+			ContainSubstring("aws ec2 create-tags --resources "+existing)))
+	h.g.Expect(h.tagsOf(existing)).To(BeEmpty(), "a refused adoption changes no tag")
+
+	h.tagBehindTheOperator(existing, map[string]string{v1alpha1.TagCluster: clusterName})
+	h.update(ge, func() { ge.Annotations = map[string]string{"retry": "now"} })
 	h.waitReady(ge, 30*time.Second)
 
 	h.g.Expect(ge.Status.EndpointID).To(Equal(existing))
@@ -78,7 +85,7 @@ func TestAFailedAdoptionNeitherTagsNorDeletesTheOtherEndpoint(t *testing.T) {
 	ge := h.endpoint("wrong-vpc", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.AdoptEndpointID = foreign })
 	h.create(ge)
 	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
-		Should(And(HavePrefix("True/AdoptionFailed"), ContainSubstring(otherVPC)))
+		Should(And(HavePrefix("True/AdoptionRefused"), ContainSubstring(otherVPC)))
 	h.g.Expect(h.tagsOf(foreign)).NotTo(HaveKey(v1alpha1.TagUID))
 
 	h.delete(ge)
@@ -125,4 +132,16 @@ func tagMap(tags []types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+// tagBehindTheOperator tags resource id directly in the simulator, as a
+// person would.
+func (h *harness) tagBehindTheOperator(id string, tags map[string]string) {
+	h.t.Helper()
+	var ec2Tags []types.Tag
+	for k, v := range tags {
+		ec2Tags = append(ec2Tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	_, err := h.ec2.CreateTags(context.Background(), &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags})
+	h.g.Expect(err).NotTo(HaveOccurred())
 }

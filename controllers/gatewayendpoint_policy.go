@@ -206,5 +206,9 @@ func (r *GatewayEndpointReconciler) policyCondition(s *endpointScope, d *desired
 		}
 		msg += fmt.Sprintf(" %d refused (see status.policy.refused): %s.", n, strings.Join(names, ", "))
 	}
-	s.condition(v1alpha1.ConditionPolicyApplied, metav1.ConditionTrue, d.reason, msg+when)
+	reason := d.reason
+	if s.policyQueued != "" {
+		reason, msg, when = v1alpha1.ReasonPolicyWriteQueued, "The document last written stays in force for now. "+s.policyQueued, ""
+	}
+	s.condition(v1alpha1.ConditionPolicyApplied, metav1.ConditionTrue, reason, msg+when)
 }

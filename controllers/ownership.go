@@ -112,6 +112,11 @@ func (r *GatewayEndpointReconciler) adoptEndpoint(ctx context.Context, s *endpoi
 	if uid := ep.Tags[v1alpha1.TagUID]; uid != "" && uid != s.owner.UID {
 		return nil, refuse("it is owned by %s.", describeOwner(ep.Tags))
 	}
+	if ownedBy(ep.Tags, s.owner) {
+		// Adopted by an earlier pass whose status write was lost: ownership
+		// tags are never written twice (the IAM policy forbids it).
+		return ep, nil
+	}
 	if err := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags)); err != nil {
 		return nil, err
 	}
@@ -172,4 +177,43 @@ func withoutOwnershipTags(tags map[string]string) map[string]string {
 		}
 	}
 	return tags
+}
+
+// checkStatusRegion keeps status.region, for an object without spec.region,
+// only while something of this object's is found there: status can be
+// written by others, and a forged region would make the operator look for
+// (and create) the object's resources elsewhere, stalled, while its real
+// endpoint got no revocation. Otherwise the operator's region applies.
+func (r *GatewayEndpointReconciler) checkStatusRegion(ctx context.Context, s *endpointScope) error {
+	ge := s.ge
+	if ge.Spec.Region != "" || ge.Status.Region == "" || r.DefaultRegion == "" || ge.Status.Region == r.DefaultRegion {
+		return nil
+	}
+	if region, ok := r.verifiedRegions.Load(ge.UID); ok && region == ge.Status.Region {
+		return nil
+	}
+	cloud, err := r.Clouds.ForRegion(ctx, ge.Status.Region)
+	if err != nil {
+		return err
+	}
+	ep, err := cloud.EndpointByOwner(ctx, s.owner.UID)
+	if err != nil {
+		return err
+	}
+	owned := ep != nil && ownedBy(ep.Tags, s.owner)
+	if !owned {
+		group, err := cloud.SecurityGroupByOwner(ctx, ge.Spec.VPCID, s.owner.UID)
+		if err != nil {
+			return err
+		}
+		owned = group != nil && ownedBy(group.Tags, s.owner)
+	}
+	if owned {
+		r.verifiedRegions.Store(ge.UID, ge.Status.Region)
+		return nil
+	}
+	r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, v1alpha1.ReasonNotOwned, "Reconcile",
+		"Ignored status.region %s: nothing of this object's is there; using the operator's region %s", ge.Status.Region, r.DefaultRegion)
+	s.region, ge.Status.Region = r.DefaultRegion, r.DefaultRegion
+	return nil
 }

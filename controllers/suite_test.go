@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -36,7 +37,10 @@ import (
 	"github.com/agentcore-io/vpce-operator/internal/testenv"
 )
 
-const region = "us-east-1"
+const (
+	region      = "us-east-1"
+	clusterName = "test-cluster"
+)
 
 var env *testenv.Env
 
@@ -74,6 +78,12 @@ type harnessOptions struct {
 	// extraNamespaces are created besides the main one (suffixes), each
 	// with these labels.
 	extraNamespaces map[string]map[string]string
+	// policyWriteInterval paces policy writes per endpoint (default 100ms,
+	// so that tests editing policies do not wait on it).
+	policyWriteInterval time.Duration
+	// regionURLs sends the EC2 calls of other regions than the harness's to
+	// other simulators.
+	regionURLs map[string]string
 }
 
 // harness is an EC2 simulator over HTTP, a running manager wired to it as in
@@ -165,14 +175,21 @@ func (h *harness) startManager() {
 	})
 	h.g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
+	clouds := controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url, STSEndpoint: h.url})
+	if len(h.opts.regionURLs) > 0 {
+		clouds.NewAPI = func(ctx context.Context, r string) (awsclient.EC2API, error) {
+			return awsclient.NewEC2Client(ctx, r, awsclient.ClientOptions{Endpoint: cmp.Or(h.opts.regionURLs[r], h.url)})
+		}
+	}
 	h.g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
-		DefaultRegion:     region,
-		ClusterName:       "test-cluster",
-		PropagationDelay:  h.opts.propagationDelay,
-		SyncPeriod:        h.opts.syncPeriod,
-		Clouds:            controllers.NewClouds(awsclient.ClientOptions{Endpoint: h.url, STSEndpoint: h.url}),
-		Clock:             h.opts.clock,
-		LostEndpointGrace: h.opts.lostEndpointGrace,
+		DefaultRegion:       region,
+		ClusterName:         clusterName,
+		PropagationDelay:    h.opts.propagationDelay,
+		SyncPeriod:          h.opts.syncPeriod,
+		Clouds:              clouds,
+		Clock:               h.opts.clock,
+		LostEndpointGrace:   h.opts.lostEndpointGrace,
+		PolicyWriteInterval: cmp.Or(h.opts.policyWriteInterval, 100*time.Millisecond),
 	})).To(Succeed())
 	done := make(chan struct{})
 	go func() {

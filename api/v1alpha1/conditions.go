@@ -9,7 +9,8 @@ const (
 	// matches the spec (subnets, groups, DNS).
 	ConditionEndpointAvailable = "EndpointAvailable"
 	// ConditionPolicyApplied: the endpoint policy document is the merge of
-	// the accepted GatewayAccessPolicies (or the whenNoPolicies document).
+	// the accepted GatewayAccessPolicies that fit EC2's limit (deny-all when
+	// none does), or the whenNoPolicies document when none is accepted.
 	ConditionPolicyApplied = "PolicyApplied"
 	// ConditionReconciling (kstatus): work is under way.
 	ConditionReconciling = "Reconciling"
@@ -20,7 +21,8 @@ const (
 // Condition types of a GatewayAccessPolicy.
 const (
 	// ConditionAccepted: the policy is valid, its endpoint exists and admits
-	// the policy's namespace.
+	// the policy's namespace, and every gateway it names is within the
+	// endpoint's access.allowedGateways.
 	ConditionAccepted = "Accepted"
 	// ConditionApplied: the policy's statement is in the endpoint's document.
 	ConditionApplied = "Applied"
@@ -57,13 +59,17 @@ const (
 	// tag, belongs to another cluster or object, or is claimed by an older
 	// GatewayEndpoint. Its tags are never changed.
 	ReasonAdoptionRefused = "AdoptionRefused"
-	// ReasonNotOwned: the endpoint or security group recorded in status
-	// carries ownership tags that are not this object's (status can be
-	// written by others); nothing is changed on it.
+	// ReasonNotOwned: the endpoint recorded in status carries ownership tags
+	// that are not this object's (status can be written by others), and the
+	// object has no endpoint of its own; nothing is changed on it.
 	ReasonNotOwned           = "NotOwned"
 	ReasonWaitingForEndpoint = "WaitingForEndpoint"
 	ReasonPolicyInSync       = "PolicyInSync"
 	ReasonPolicyTooLarge     = "PolicyTooLarge"
+	// ReasonPolicyWriteQueued: a change to the endpoint policy waits for the
+	// endpoint's write pacing (--policy-write-interval); the document last
+	// written stays in force until then.
+	ReasonPolicyWriteQueued  = "PolicyWriteQueued"
 	ReasonNoPoliciesDenyAll  = "NoPoliciesDenyAll"
 	ReasonNoPoliciesAllowAll = "NoPoliciesAllowAll"
 

@@ -4,8 +4,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// GatewayAccessPolicySpec names the gateways one team's agents may reach
-// through a GatewayEndpoint.
+// GatewayAccessPolicySpec names gateways a team wants admitted through a
+// GatewayEndpoint. The endpoint policy applies to the whole VPC: once
+// admitted, a gateway is reachable through the endpoint by every workload
+// that can reach the endpoint, not only by this team's agents.
 type GatewayAccessPolicySpec struct {
 	// EndpointRef is the GatewayEndpoint whose endpoint policy gets these
 	// gateways. The endpoint's access.allowedNamespaces must admit this

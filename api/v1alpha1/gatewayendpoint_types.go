@@ -206,8 +206,8 @@ const (
 	DeletionPolicyRetain DeletionPolicy = "Retain"
 )
 
-// AccessSpec says which GatewayAccessPolicies may attach and what the
-// endpoint admits without any.
+// AccessSpec says which GatewayAccessPolicies may attach, which gateways
+// they may name, and what the endpoint admits without any.
 type AccessSpec struct {
 	// AllowedNamespaces are the namespaces whose GatewayAccessPolicies may
 	// attach to this endpoint.
