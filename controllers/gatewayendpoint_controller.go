@@ -221,6 +221,11 @@ func (r *GatewayEndpointReconciler) finish(s *endpointScope, err error) (ctrl.Re
 		}
 		meta.RemoveStatusCondition(&ge.Status.Conditions, v1alpha1.ConditionStalled)
 		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, message)
+		if wait := awsclient.RetryAfter(err); wait > 0 {
+			// The worker goes back to serve other objects; this one comes
+			// again when the client-side budget has a token for it.
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
 		return ctrl.Result{}, err
 	}
 

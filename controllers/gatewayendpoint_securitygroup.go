@@ -57,7 +57,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	}
 	if group == nil {
 		name := managedGroupName(s.ge)
-		id, err := s.cloud.CreateSecurityGroup(ctx, s.ge.Spec.VPCID, name,
+		created, err := s.cloud.CreateSecurityGroup(ctx, s.ge.Spec.VPCID, name,
 			fmt.Sprintf("HTTPS from agents to the AgentCore Gateway endpoint of %s/%s", s.ge.Namespace, s.ge.Name),
 			s.owner.Tags(name, s.ge.Spec.Tags))
 		if err != nil {
@@ -66,9 +66,15 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 			}
 			return nil, err
 		}
-		s.log.Info("created security group", "securityGroupID", id)
-		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupCreated", "Create", "Created security group %s", id)
-		group = &awsclient.SecurityGroup{ID: id, VpcID: s.ge.Spec.VPCID}
+		if !ownedBy(created.Tags, s.owner) {
+			// EC2 answered InvalidGroup.Duplicate with a group that is not
+			// this object's: never take it over.
+			return nil, stalled(v1alpha1.ReasonSecurityGroupNameTaken, "A security group named %s (%s) already exists in %s and is owned by %s, not by this GatewayEndpoint; the operator does not take it over. Delete or rename it.",
+				name, created.ID, s.ge.Spec.VPCID, describeOwner(created.Tags))
+		}
+		s.log.Info("created security group", "securityGroupID", created.ID)
+		r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "SecurityGroupCreated", "Create", "Created security group %s", created.ID)
+		group = created
 	}
 
 	src := spec.Managed.AllowedSources
@@ -78,8 +84,13 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	if err := s.cloud.AuthorizeIngress(ctx, group.ID, authorize); err != nil {
 		// Right after creation our own group may not be visible yet (eventual
 		// consistency); a missing source group needs a human.
-		if awsclient.Code(err) == awsclient.CodeGroupNotFound && !strings.Contains(awsclient.Message(err), group.ID) {
-			return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A source security group does not exist: %s", awsclient.Message(err))
+		switch awsclient.Code(err) {
+		case awsclient.CodeGroupNotFound:
+			if !strings.Contains(awsclient.Message(err), group.ID) {
+				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A source security group in spec.securityGroup.managed.allowedSources does not exist (or is in another VPC without peering): %s", awsclient.Message(err))
+			}
+		case awsclient.CodePrefixListNotFound:
+			return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A prefix list in spec.securityGroup.managed.allowedSources does not exist: %s", awsclient.Message(err))
 		}
 		return nil, err
 	}

@@ -50,8 +50,8 @@ func classify(err error) (reason, message string, terminal bool) {
 		return se.reason, se.message, true
 	case awsclient.IsAccessDenied(err):
 		return v1alpha1.ReasonAccessDenied, "EC2 denied the operator's request; grant its IAM role the actions in config/iam/policy.json: " + err.Error(), true
-	case awsclient.IsThrottle(err):
-		return v1alpha1.ReasonThrottled, "EC2 is throttling the operator's requests; retrying with backoff: " + err.Error(), false
+	case awsclient.IsThrottle(err), awsclient.RetryAfter(err) > 0:
+		return v1alpha1.ReasonThrottled, "EC2 is throttling the operator's requests, or the operator is keeping within EC2's request budget; retrying: " + err.Error(), false
 	case awsclient.IsTerminal(err):
 		return v1alpha1.ReasonInvalidSpec, "EC2 rejected the request; fix the spec: " + err.Error(), true
 	default:

@@ -49,11 +49,14 @@ const (
 	// the operator made is deleted once the endpoint no longer holds it.
 	ReasonReleasingManagedGroup = "ReleasingManagedGroup"
 	ReasonSecurityGroupError    = "SecurityGroupError"
-	ReasonInvalidSpec           = "InvalidSpec"
-	ReasonAccessDenied          = "AccessDenied"
-	ReasonAWSError              = "AWSError"
-	ReasonThrottled             = "Throttled"
-	ReasonEndpointNotFound      = "EndpointNotFound"
+	// ReasonSecurityGroupNameTaken: the managed group's name is taken in the
+	// VPC by a group that is not this object's.
+	ReasonSecurityGroupNameTaken = "SecurityGroupNameTaken"
+	ReasonInvalidSpec            = "InvalidSpec"
+	ReasonAccessDenied           = "AccessDenied"
+	ReasonAWSError               = "AWSError"
+	ReasonThrottled              = "Throttled"
+	ReasonEndpointNotFound       = "EndpointNotFound"
 	// ReasonAdoptionRefused: spec.adoptEndpointID names an endpoint that
 	// does not exist, is of another VPC or service, lacks this cluster's
 	// tag, belongs to another cluster or object, or is claimed by an older

@@ -34,6 +34,9 @@ type ClientOptions struct {
 	// more for an account with raised limits). Zero means 1; negative turns
 	// client-side limiting off.
 	RateLimitScale float64
+	// MaxClientWait is the longest a call waits for the client-side bucket
+	// before it gives up with a *ClientThrottledError. Zero means 1s.
+	MaxClientWait time.Duration
 }
 
 // NewEC2Client builds an EC2 client for region from the SDK's default
@@ -65,7 +68,11 @@ func NewEC2Client(ctx context.Context, region string, opts ClientOptions) (*ec2.
 			if scale == 0 {
 				scale = 1
 			}
-			o.APIOptions = append(o.APIOptions, newRequestLimiter(scale).middleware)
+			maxWait := opts.MaxClientWait
+			if maxWait == 0 {
+				maxWait = time.Second
+			}
+			o.APIOptions = append(o.APIOptions, newRequestLimiter(scale, maxWait).middleware)
 		}
 	}), nil
 }

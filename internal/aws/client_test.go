@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -134,8 +135,8 @@ func TestCreatingTheSameGroupTwiceReturnsTheFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	second, err := c.CreateSecurityGroup(context.Background(), vpc, "vpce-agentcore-x", "d", tags)
-	if err != nil || second != first {
-		t.Fatalf("second create gave %q, %v; want %q", second, err, first)
+	if err != nil || second.ID != first.ID || second.Tags["vpce.agentcore.io/uid"] != "u9" {
+		t.Fatalf("second create gave %+v, %v; want %+v with its tags", second, err, first)
 	}
 	if got := sim.Calls()["CreateSecurityGroup"]["InvalidGroup.Duplicate"]; got != 1 {
 		t.Fatalf("want EC2 to have refused the twin once, counted %d", got)
@@ -143,16 +144,41 @@ func TestCreatingTheSameGroupTwiceReturnsTheFirst(t *testing.T) {
 }
 
 func TestTheClientStaysWithinEC2sRequestBucketsOnItsOwn(t *testing.T) {
-	c, sim, _ := simulatedWith(t, awsclient.ClientOptions{}, true)
-	// DeleteVpcEndpoints has EC2's smallest bucket: 4 at once, then one
-	// every 3.3 seconds. The fifth call waits instead of being throttled.
-	for i := range 5 {
-		if err := c.DeleteEndpoint(context.Background(), fmt.Sprintf("vpce-0123456789abcdef%d", i)); err != nil {
-			t.Fatal(err)
-		}
+	tests := []struct {
+		name    string
+		maxWait time.Duration
+		// fifthWaits: the fifth call waits for its token; otherwise it
+		// gives up at once and says when to come back.
+		fifthWaits bool
+	}{
+		{name: "a long wait is handed back to the caller", maxWait: 0},
+		{name: "a wait within MaxClientWait is waited", maxWait: 5 * time.Second, fifthWaits: true},
 	}
-	calls := sim.Calls()["DeleteVpcEndpoints"]
-	if calls["RequestLimitExceeded"] != 0 || calls["OK"] != 5 {
-		t.Fatalf("calls %v, want 5 OK and none throttled", calls)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, sim, _ := simulatedWith(t, awsclient.ClientOptions{MaxClientWait: tt.maxWait}, true)
+			// DeleteVpcEndpoints has EC2's smallest bucket: 4 at once, then
+			// one every 3.3 seconds.
+			for i := range 4 {
+				if err := c.DeleteEndpoint(context.Background(), fmt.Sprintf("vpce-0123456789abcdef%d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := c.DeleteEndpoint(context.Background(), "vpce-0123456789abcdef4")
+			switch wait := awsclient.RetryAfter(err); {
+			case tt.fifthWaits && err != nil:
+				t.Fatalf("fifth call: %v, want it to wait for its token", err)
+			case !tt.fifthWaits && (wait < 2*time.Second || wait > 4*time.Second):
+				t.Fatalf("fifth call: %v, want a ClientThrottledError asking for about 3.3s", err)
+			}
+			calls := sim.Calls()["DeleteVpcEndpoints"]
+			want := 4
+			if tt.fifthWaits {
+				want = 5
+			}
+			if calls["RequestLimitExceeded"] != 0 || calls["OK"] != want {
+				t.Fatalf("calls %v, want %d OK and none throttled by EC2", calls, want)
+			}
+		})
 	}
 }

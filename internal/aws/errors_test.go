@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -40,5 +41,38 @@ func TestErrorsAreClassifiedByWhatRetryingCanFix(t *testing.T) {
 				t.Fatalf("terminal, notFound, throttle, dependency, accessDenied = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+func TestEveryEC2CodeTheOperatorKnowsHasOneClass(t *testing.T) {
+	apiErr := func(code string, fault smithy.ErrorFault) error {
+		return fmt.Errorf("calling EC2: %w", &smithy.GenericAPIError{Code: code, Message: "m", Fault: fault})
+	}
+	cases := []struct {
+		code  string
+		fault smithy.ErrorFault
+		want  awsclient.Class
+	}{
+		{"IncorrectState", smithy.FaultClient, awsclient.Transient},
+		{"RequestExpired", smithy.FaultClient, awsclient.Transient},
+		{"IdempotentParameterMismatch", smithy.FaultClient, awsclient.Transient},
+		{"InvalidPrefixListId.NotFound", smithy.FaultClient, awsclient.Transient},
+		{"InvalidPermission.Duplicate", smithy.FaultClient, awsclient.AlreadyDone},
+		{"InvalidPermission.NotFound", smithy.FaultClient, awsclient.AlreadyDone},
+		{"UnauthorizedOperation", smithy.FaultClient, awsclient.Denied},
+		{"InvalidParameter", smithy.FaultClient, awsclient.Terminal},
+		{"VpcEndpointLimitExceeded", smithy.FaultClient, awsclient.Terminal},
+		{"SomethingNewFromTheClientSide", smithy.FaultClient, awsclient.Terminal},
+		{"SomethingNewFromTheServerSide", smithy.FaultServer, awsclient.Transient},
+	}
+	for _, c := range cases {
+		t.Run(c.code, func(t *testing.T) {
+			if got := awsclient.Classify(apiErr(c.code, c.fault)); got != c.want {
+				t.Fatalf("Classify(%s) = %s, want %s", c.code, got, c.want)
+			}
+		})
+	}
+	if got := awsclient.Classify(&awsclient.ClientThrottledError{Operation: "ModifyVpcEndpoint", RetryAfter: time.Second}); got != awsclient.Transient {
+		t.Errorf("a client-side wait is %s, want transient", got)
 	}
 }

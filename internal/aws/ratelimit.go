@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"sync"
+	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
@@ -43,9 +44,15 @@ func bucketOf(operation string) (string, bucket) {
 	return "Mutating", mutatingBucket
 }
 
-// requestLimiter keeps the operator within EC2's buckets on its own.
+// requestLimiter keeps the operator within EC2's buckets on its own. A call
+// that would wait longer than maxWait for a token does not wait: it fails
+// with a *ClientThrottledError saying when to come back, so that a reconcile
+// never holds a worker while it queues behind EC2's smallest buckets
+// (CreateVpcEndpoint and ModifyVpcEndpoint refill one token every 3 s) and
+// objects that need only reads keep being served.
 type requestLimiter struct {
 	scale    float64
+	maxWait  time.Duration
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 }
@@ -56,8 +63,8 @@ type requestLimiter struct {
 // the margin builds up a few spare tokens on EC2's side instead.
 const refillMargin = 0.9
 
-func newRequestLimiter(scale float64) *requestLimiter {
-	return &requestLimiter{scale: scale, limiters: map[string]*rate.Limiter{}}
+func newRequestLimiter(scale float64, maxWait time.Duration) *requestLimiter {
+	return &requestLimiter{scale: scale, maxWait: maxWait, limiters: map[string]*rate.Limiter{}}
 }
 
 func (l *requestLimiter) wait(ctx context.Context, operation string) error {
@@ -70,7 +77,24 @@ func (l *requestLimiter) wait(ctx context.Context, operation string) error {
 		l.limiters[name] = lim
 	}
 	l.mu.Unlock()
-	return lim.Wait(ctx)
+	r := lim.Reserve()
+	delay := r.Delay()
+	if delay > l.maxWait {
+		r.Cancel()
+		return &ClientThrottledError{Operation: operation, RetryAfter: delay}
+	}
+	if delay == 0 {
+		return nil
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
 }
 
 // middleware waits for a token before every attempt (it sits after the

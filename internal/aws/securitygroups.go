@@ -197,11 +197,14 @@ func (c *Client) SecurityGroupByOwner(ctx context.Context, vpcID, uid string) (*
 	return nil, nil
 }
 
-// CreateSecurityGroup creates a group with its tags. EC2 has no ClientToken
-// for groups; the name is derived from the owner's UID, so a repeated create
-// answers InvalidGroup.Duplicate instead of making a second group, and the
-// existing group is returned.
-func (c *Client) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags map[string]string) (string, error) {
+// CreateSecurityGroup creates a group with its tags and returns it. EC2 has
+// no ClientToken for groups; the name is derived from the owner's UID, so a
+// repeated create (a retry of a call whose response was lost) answers
+// InvalidGroup.Duplicate instead of making a second group, and the group of
+// that name is returned as EC2 lists it, tags and all: whether it is the
+// caller's is for the caller to check (a same-named group without the
+// owner's tags is someone else's).
+func (c *Client) CreateSecurityGroup(ctx context.Context, vpcID, name, description string, tags map[string]string) (*SecurityGroup, error) {
 	out, err := c.api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		VpcId:             awssdk.String(vpcID),
 		GroupName:         awssdk.String(name),
@@ -209,24 +212,24 @@ func (c *Client) CreateSecurityGroup(ctx context.Context, vpcID, name, descripti
 		TagSpecifications: tagSpecification(types.ResourceTypeSecurityGroup, tags),
 	})
 	if err == nil {
-		return awssdk.ToString(out.GroupId), nil
+		return &SecurityGroup{ID: awssdk.ToString(out.GroupId), Name: name, VpcID: vpcID, Tags: tags}, nil
 	}
 	if Code(err) != CodeGroupDuplicate {
-		return "", fmt.Errorf("creating security group %s: %w", name, err)
+		return nil, fmt.Errorf("creating security group %s: %w", name, err)
 	}
 	existing, derr := c.api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
 		Filters: []types.Filter{filter("vpc-id", vpcID), filter("group-name", name)},
 	})
 	if derr != nil {
-		return "", fmt.Errorf("finding existing security group %s: %w", name, derr)
+		return nil, fmt.Errorf("finding existing security group %s: %w", name, derr)
 	}
 	if len(existing.SecurityGroups) == 0 {
 		// Created a moment ago and not listed yet (eventual consistency):
 		// a plain error, so that it is retried rather than taken for bad
 		// input.
-		return "", fmt.Errorf("security group %s exists in %s but EC2 does not list it yet", name, vpcID)
+		return nil, fmt.Errorf("security group %s exists in %s but EC2 does not list it yet", name, vpcID)
 	}
-	return awssdk.ToString(existing.SecurityGroups[0].GroupId), nil
+	return groupFromEC2(existing.SecurityGroups[0]), nil
 }
 
 // AuthorizeIngress adds rules to a group in one call.
@@ -237,7 +240,10 @@ func (c *Client) AuthorizeIngress(ctx context.Context, groupID string, rules []I
 	_, err := c.api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
 		GroupId: awssdk.String(groupID), IpPermissions: ingressToEC2(rules),
 	})
-	if err != nil {
+	// InvalidPermission.Duplicate: the rules are there, most likely from an
+	// earlier attempt whose response was lost; the next read shows any that
+	// are still missing.
+	if err != nil && Classify(err) != AlreadyDone {
 		return fmt.Errorf("authorizing ingress %s on %s: %w", describeRules(rules), groupID, err)
 	}
 	return nil
@@ -251,7 +257,7 @@ func (c *Client) RevokeIngress(ctx context.Context, groupID string, rules []Ingr
 	_, err := c.api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
 		GroupId: awssdk.String(groupID), IpPermissions: ingressToEC2(rules),
 	})
-	if err != nil && Code(err) != CodePermissionNotFound {
+	if err != nil && Classify(err) != AlreadyDone {
 		return fmt.Errorf("revoking ingress %s on %s: %w", describeRules(rules), groupID, err)
 	}
 	return nil
