@@ -86,6 +86,13 @@ type GatewayEndpointReconciler struct {
 	// verifiedRegions remembers, per object UID, the status.region found to
 	// hold the object's resources.
 	verifiedRegions sync.Map
+	// preflighted remembers the object generations whose preflight passed.
+	preflighted sync.Map
+	// ConsistencyLag is how long after a write EC2's reads may still show
+	// the old state; a read-back younger than that never counts against
+	// the write guard.
+	ConsistencyLag time.Duration
+	writes         *writeGuard
 }
 
 // endpointScope is one reconcile's working state.
@@ -283,6 +290,7 @@ func jitter(d time.Duration) time.Duration {
 // SetupWithManager registers the controller and its watches.
 func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.policyWrites = newPolicyWrites(r.PolicyWriteInterval, r.PolicyWriteBurst)
+	r.writes = newWriteGuard()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.GatewayEndpoint{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{},

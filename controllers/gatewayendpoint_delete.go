@@ -95,6 +95,9 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, v1alpha1.ReasonNotOwned, "Delete",
 			"Left endpoint %s named in status alone: it is owned by %s; only resources tagged with this object's UID are deleted", foreign.ID, describeOwner(foreign.Tags))
 	}
+	if ep == nil && foreign == nil && r.waitForLostEndpointOnDelete(ctx, s) {
+		return true, nil
+	}
 	if ep != nil {
 		if ep.State != "deleting" {
 			if err := cloud.DeleteEndpoint(ctx, ep.ID); err != nil {
@@ -137,4 +140,23 @@ func (r *GatewayEndpointReconciler) removeFinalizer(ctx context.Context, ge *v1a
 		return client.IgnoreNotFound(fmt.Errorf("removing finalizer: %w", err))
 	}
 	return nil
+}
+
+// waitForLostEndpointOnDelete reports whether to wait before treating the
+// endpoint recorded in status as gone: EC2 may not list an endpoint created
+// a moment ago yet (eventual consistency), and removing the finalizer then
+// would orphan it. An endpoint EC2 lists as deleted, or one this object
+// already saw deleting, is gone; one EC2 does not list at all is waited for
+// LostEndpointGrace, as the create path does.
+func (r *GatewayEndpointReconciler) waitForLostEndpointOnDelete(ctx context.Context, s *endpointScope) bool {
+	id := s.ge.Status.EndpointID
+	if id == "" || s.ge.Status.State == "deleting" || s.region != r.deletionRegions(s)[0] {
+		return false
+	}
+	if recorded, err := s.cloud.EndpointByID(ctx, id); err != nil || recorded != nil {
+		// Listed (deleted, or someone else's), or unknown for now: the
+		// caller's lookups decide.
+		return err != nil
+	}
+	return r.waitForLostEndpoint(s)
 }

@@ -22,7 +22,7 @@ import (
 // (subnets, groups, DNS, policy, tags) with at most one ModifyVpcEndpoint.
 func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *endpointScope, groupIDs []string) error {
 	ge := s.ge
-	want, resolverNote, err := r.desiredEndpoint(ctx, s, groupIDs)
+	want, err := r.desiredEndpoint(s, groupIDs)
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,9 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		if r.waitForLostEndpoint(s) {
 			return nil
 		}
+		if err := r.preflight(ctx, s, want, ""); err != nil {
+			return err
+		}
 		s.phase = v1alpha1.ConditionPolicyApplied
 		d, err := r.desiredPolicy(ctx, s, "")
 		if err != nil {
@@ -69,9 +72,16 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	case "available":
 	case "pending", "pendingacceptance":
 		s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
-			fmt.Sprintf("Endpoint %s is %s; AWS usually takes 2 to 5 minutes.", ep.ID, ep.State))
+			fmt.Sprintf("Endpoint %s is %s; AWS usually takes 2 to 5 minutes, and a change of subnets, IP address type or private DNS sends it back to pending for as long.", ep.ID, ep.State))
 		s.progressing = "Waiting for endpoint " + ep.ID + " to become available."
 		s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
+		if same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON()); err != nil || !same {
+			// Never claim a document AWS has not taken: it is written once
+			// the endpoint is available again.
+			s.condition(v1alpha1.ConditionPolicyApplied, metav1.ConditionFalse, v1alpha1.ReasonPending,
+				fmt.Sprintf("The endpoint policy is written once endpoint %s is available; until then the document it has stays in force.", ep.ID))
+			return nil
+		}
 		r.policyCondition(s, d)
 		return nil
 	case "deleting":
@@ -84,9 +94,18 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		return stalled(v1alpha1.ReasonEndpointFailed, "Endpoint %s is %s in AWS; check its service and subnets, then delete and recreate the GatewayEndpoint.", ep.ID, ep.State)
 	}
 
+	if ge.Generation != ge.Status.ObservedGeneration {
+		if err := r.preflight(ctx, s, want, ep.ID); err != nil {
+			return err
+		}
+	}
 	want.PolicyDocument = d.doc.JSON()
 	same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
 	change := awsclient.DiffEndpoint(want, ep, err != nil || !same)
+	stuck, err := r.guardWrite(s, &change)
+	if err != nil {
+		return err
+	}
 	if change.PolicyDocument != nil {
 		if wait := r.policyWrites.take(ge.UID, s.now); wait > 0 {
 			change.PolicyDocument = nil
@@ -97,13 +116,16 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		}
 	}
 	if !change.Empty() {
-		written, err := r.modifyEndpoint(ctx, s, ep.ID, change)
+		written, err := r.modifyEndpoint(ctx, s, ep.ID, change, want)
 		if written {
 			r.recordPolicy(s, d)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if stuck != nil {
+		return stuck
 	}
 	if same && (ge.Status.Policy == nil || ge.Status.Policy.Hash != d.doc.Hash() || !slices.Equal(ge.Status.Policy.Refused, d.refused)) {
 		r.recordPolicy(s, d)
@@ -115,9 +137,6 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	}
 
 	msg := fmt.Sprintf("Endpoint %s is available in %d subnets.", ep.ID, len(ep.SubnetIDs))
-	if resolverNote != "" {
-		msg += " " + resolverNote
-	}
 	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionTrue, v1alpha1.ReasonAvailable, msg)
 	r.policyCondition(s, d)
 	return nil
@@ -127,19 +146,28 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 // the policy document it carries was written. When EC2 refuses a change
 // that carries the policy with other parts (a subnet, a group), the policy
 // is sent again alone: a revocation must never wait on a change someone got
-// wrong.
-func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpointScope, id string, change awsclient.EndpointChange) (policyWritten bool, err error) {
+// wrong. A refusal is checked against a fresh read first: the SDK retries a
+// call whose response was lost, and the retry may be refused for a change
+// the first attempt made.
+func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpointScope, id string, change awsclient.EndpointChange, want awsclient.EndpointSpec) (policyWritten bool, err error) {
+	rest := change
+	rest.PolicyDocument = nil
 	if err := s.cloud.ModifyEndpoint(ctx, id, change); err != nil {
+		if awsclient.Classify(err) == awsclient.Terminal && r.changeTookEffect(ctx, s, id, rest, want) {
+			s.log.Info("modified vpc endpoint (a retried call was refused, but the change is there)", "endpointID", id, "change", change.String())
+			return change.PolicyDocument != nil, nil
+		}
 		policyOnly := awsclient.EndpointChange{PolicyDocument: change.PolicyDocument}
-		rest := change
-		rest.PolicyDocument = nil
 		if change.PolicyDocument != nil && !rest.Empty() && s.cloud.ModifyEndpoint(ctx, id, policyOnly) == nil {
 			s.log.Info("modified vpc endpoint", "endpointID", id, "change", policyOnly.String())
 			r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update",
 				"Endpoint %s: %s, alone: EC2 refused the rest (%s)", id, policyOnly.String(), rest.String())
 			policyWritten = true
 		}
-		return policyWritten, refusedEndpoint("modify", err)
+		return policyWritten, refusedModify(err, change)
+	}
+	if !rest.Empty() {
+		r.writes.wrote(s.ge.UID, rest.String(), s.now)
 	}
 	s.log.Info("modified vpc endpoint", "endpointID", id, "change", change.String())
 	r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update", "Endpoint %s: %s", id, change.String())
@@ -149,6 +177,62 @@ func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpo
 		s.progressing = "Endpoint " + id + " was modified; reading it back."
 	}
 	return change.PolicyDocument != nil, nil
+}
+
+// changeTookEffect reads the endpoint again and reports whether rest (the
+// change less the policy) is no longer needed.
+func (r *GatewayEndpointReconciler) changeTookEffect(ctx context.Context, s *endpointScope, id string, rest awsclient.EndpointChange, want awsclient.EndpointSpec) bool {
+	if rest.Empty() {
+		return false
+	}
+	ep, err := s.cloud.EndpointByID(ctx, id)
+	if err != nil || ep == nil {
+		return false
+	}
+	again := awsclient.DiffEndpoint(want, ep, false)
+	return again.Empty()
+}
+
+// guardWrite applies the write guard to the part of change that is not the
+// policy: a change written maxRepeatedWrites times that EC2 still reports
+// undone is dropped, and the pass ends NotConverging once the rest (the
+// policy, which is never held back: a revocation must land) is written. A
+// read-back younger than the consistency lag is not judged: the part waits.
+func (r *GatewayEndpointReconciler) guardWrite(s *endpointScope, change *awsclient.EndpointChange) (stuck error, err error) {
+	rest := *change
+	rest.PolicyDocument = nil
+	if rest.Empty() {
+		r.writes.converged(s.ge.UID)
+		return nil, nil
+	}
+	v := r.writes.check(s.ge.UID, rest.String(), s.now, r.ConsistencyLag)
+	if v.wait == 0 && !v.stuck {
+		return nil, nil
+	}
+	*change = awsclient.EndpointChange{PolicyDocument: change.PolicyDocument}
+	if v.wait > 0 {
+		s.requeue(v.wait)
+		s.progressing = "Waiting for EC2's reads to show the last change (" + rest.String() + ") before judging it."
+		return nil, nil
+	}
+	return stalled(v1alpha1.ReasonNotConverging, "EC2 was asked %d times to make this change and still reports it undone: %s. The operator stops writing it. An EC2-compatible API that does not apply or report the field? Check the endpoint, then change the spec (or the endpoint) to retry.",
+		v.times, rest.String()), nil
+}
+
+// refusedModify is refusedEndpoint for a modify, naming the permission
+// turning private DNS on needs and the private DNS conflicts.
+func refusedModify(err error, change awsclient.EndpointChange) error {
+	if change.PrivateDNSEnabled != nil && *change.PrivateDNSEnabled {
+		code, msg := awsclient.Code(err), awsclient.Message(err)
+		switch {
+		case awsclient.IsAccessDenied(err):
+			return stalled(v1alpha1.ReasonAccessDenied, "EC2 refused ModifyVpcEndpoint turning private DNS on (%s): the operator's IAM role needs %s (docs/install.md, The IAM policy).",
+				code, strings.Join(awsclient.PermissionsFor("ModifyVpcEndpoint", true), ", "))
+		case code == awsclient.CodeConflictingDomainExists, strings.Contains(msg, "conflicting DNS domain"):
+			return privateDNSConflict(fmt.Sprintf("EC2 answered %s: %s", code, msg))
+		}
+	}
+	return refusedEndpoint("modify", err)
 }
 
 // applyPolicyAlone writes the endpoint's policy document on its own, for a
@@ -185,6 +269,11 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	ge := s.ge
 	want.PolicyDocument = d.doc.JSON()
 	want.ClientToken = clientToken(ge, ge.Status.EndpointID)
+	// Private DNS is turned on once the endpoint is available: with it on
+	// at creation, the gateway's name would resolve for 2 to 5 minutes to
+	// interfaces that cannot serve yet, and agents using the public path
+	// meanwhile would break.
+	want.PrivateDNSEnabled = false
 	ep, err := s.cloud.CreateEndpoint(ctx, want)
 	if err != nil {
 		if awsclient.Code(err) == awsclient.CodeIdempotentParameterMismatch {
@@ -235,17 +324,20 @@ func (r *GatewayEndpointReconciler) waitForLostEndpoint(s *endpointScope) bool {
 	if !s.now.Before(replaceAt) {
 		return false
 	}
-	msg := fmt.Sprintf("EC2 does not list endpoint %s. If it was only just created, EC2 will list it shortly; if it was deleted outside the operator, a new one is created at %s.",
-		id, replaceAt.UTC().Format(time.RFC3339))
+	then := "a new one is created"
+	if !s.ge.DeletionTimestamp.IsZero() {
+		then = "the deletion completes"
+	}
+	msg := fmt.Sprintf("EC2 does not list endpoint %s. If it was only just created, EC2 will list it shortly; if it was deleted outside the operator, %s at %s.",
+		id, then, replaceAt.UTC().Format(time.RFC3339))
 	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonEndpointNotFound, msg)
 	s.progressing = msg
 	s.requeue(min(replaceAt.Sub(s.now), pendingRecheck(since, s.now)))
 	return true
 }
 
-// desiredEndpoint is the endpoint the spec asks for. The inbound-resolver
-// option is sent only where the service supports it; the note says why not.
-func (r *GatewayEndpointReconciler) desiredEndpoint(ctx context.Context, s *endpointScope, groupIDs []string) (awsclient.EndpointSpec, string, error) {
+// desiredEndpoint is the endpoint the spec asks for.
+func (r *GatewayEndpointReconciler) desiredEndpoint(s *endpointScope, groupIDs []string) (awsclient.EndpointSpec, error) {
 	spec := s.ge.Spec
 	want := awsclient.EndpointSpec{
 		VpcID:             spec.VPCID,
@@ -262,19 +354,11 @@ func (r *GatewayEndpointReconciler) desiredEndpoint(ctx context.Context, s *endp
 	if want.IPAddressType == "" {
 		want.IPAddressType = string(v1alpha1.IPAddressTypeIPv4)
 	}
-	var note string
-	if opt := spec.PrivateDNS.OnlyForInboundResolverEndpoint; opt != nil && want.PrivateDNSEnabled {
-		supported, err := s.cloud.SupportsInboundResolverOption(ctx, want.ServiceName)
-		if err != nil {
-			return want, "", err
-		}
-		if supported {
-			want.OnlyForInboundResolver = opt
-		} else {
-			note = fmt.Sprintf("privateDNS.onlyForInboundResolverEndpoint was not sent: %s has no gateway endpoint type, and EC2 accepts the option only for such services.", want.ServiceName)
-		}
+	if opt := spec.PrivateDNS.OnlyForInboundResolverEndpoint; opt != nil && *opt {
+		// Admitted by an older CRD.
+		return want, stalled(v1alpha1.ReasonInvalidSpec, "privateDNS.onlyForInboundResolverEndpoint cannot be true: EC2 allows it only for services that also have gateway endpoints (S3, DynamoDB), and %s has none. Set it to false or remove it.", want.ServiceName)
 	}
-	return want, note, nil
+	return want, nil
 }
 
 // observeEndpoint copies what AWS reports into status.

@@ -32,6 +32,9 @@ type Options struct {
 	// and a burst of 2.
 	PolicyWriteInterval time.Duration
 	PolicyWriteBurst    int
+	// ConsistencyLag is how long EC2's reads may lag behind a write. Zero
+	// means 5 seconds.
+	ConsistencyLag time.Duration
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.WithDelayedExecution
 }
@@ -65,6 +68,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.PolicyWriteBurst == 0 {
 		o.PolicyWriteBurst = 2
 	}
+	if o.ConsistencyLag == 0 {
+		o.ConsistencyLag = 5 * time.Second
+	}
 	registerMetrics.Do(func() {
 		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
 			var already prometheus.AlreadyRegisteredError
@@ -89,6 +95,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		LostEndpointGrace:       o.LostEndpointGrace,
 		PolicyWriteInterval:     o.PolicyWriteInterval,
 		PolicyWriteBurst:        o.PolicyWriteBurst,
+		ConsistencyLag:          o.ConsistencyLag,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

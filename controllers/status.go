@@ -3,6 +3,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +50,9 @@ func classify(err error) (reason, message string, terminal bool) {
 	case errors.As(err, &se):
 		return se.reason, se.message, true
 	case awsclient.IsAccessDenied(err):
-		return v1alpha1.ReasonAccessDenied, "EC2 denied the operator's request; grant its IAM role the actions in config/iam/policy.json: " + err.Error(), true
+		call := awsclient.Operation(err)
+		return v1alpha1.ReasonAccessDenied, fmt.Sprintf("EC2 refused %s (%s): the operator's IAM role needs %s (docs/install.md, The IAM policy).",
+			call, awsclient.Code(err), strings.Join(awsclient.PermissionsFor(call, false), ", ")), true
 	case awsclient.IsThrottle(err), awsclient.RetryAfter(err) > 0:
 		return v1alpha1.ReasonThrottled, "EC2 is throttling the operator's requests, or the operator is keeping within EC2's request budget; retrying: " + err.Error(), false
 	case awsclient.IsTerminal(err):

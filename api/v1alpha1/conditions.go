@@ -52,11 +52,20 @@ const (
 	// ReasonSecurityGroupNameTaken: the managed group's name is taken in the
 	// VPC by a group that is not this object's.
 	ReasonSecurityGroupNameTaken = "SecurityGroupNameTaken"
-	ReasonInvalidSpec            = "InvalidSpec"
-	ReasonAccessDenied           = "AccessDenied"
-	ReasonAWSError               = "AWSError"
-	ReasonThrottled              = "Throttled"
-	ReasonEndpointNotFound       = "EndpointNotFound"
+	// ReasonVPCDNSDisabled: private DNS needs the VPC's enableDnsSupport and
+	// enableDnsHostnames, and one of them is off.
+	ReasonVPCDNSDisabled = "VPCDNSDisabled"
+	// ReasonPrivateDNSConflict: another endpoint of the service in the VPC
+	// has private DNS, or a private hosted zone of the same name exists.
+	ReasonPrivateDNSConflict = "PrivateDNSConflict"
+	// ReasonNotConverging: the same change was written several times and
+	// EC2 still reports the old value; the operator stops writing it.
+	ReasonNotConverging    = "NotConverging"
+	ReasonInvalidSpec      = "InvalidSpec"
+	ReasonAccessDenied     = "AccessDenied"
+	ReasonAWSError         = "AWSError"
+	ReasonThrottled        = "Throttled"
+	ReasonEndpointNotFound = "EndpointNotFound"
 	// ReasonAdoptionRefused: spec.adoptEndpointID names an endpoint that
 	// does not exist, is of another VPC or service, lacks this cluster's
 	// tag, belongs to another cluster or object, or is claimed by an older

@@ -170,7 +170,7 @@ type AllowedSources struct {
 
 // PrivateDNSSpec controls the endpoint's private DNS.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.onlyForInboundResolverEndpoint) || !self.onlyForInboundResolverEndpoint || (has(self.enabled) && self.enabled)",message="onlyForInboundResolverEndpoint needs privateDNS.enabled: true"
+// +kubebuilder:validation:XValidation:rule="!has(self.onlyForInboundResolverEndpoint) || !self.onlyForInboundResolverEndpoint",fieldPath=".onlyForInboundResolverEndpoint",message="onlyForInboundResolverEndpoint cannot be true for the AgentCore Gateway: EC2 allows it only for services that also have gateway endpoints (S3, DynamoDB)"
 type PrivateDNSSpec struct {
 	// Enabled associates the service's private hosted zone with the VPC, so
 	// the gateway's public name resolves to the endpoint's private IPs.
@@ -178,9 +178,10 @@ type PrivateDNSSpec struct {
 	// +kubebuilder:default=true
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// OnlyForInboundResolverEndpoint enables private DNS only for Route 53
-	// Resolver inbound endpoints. It is sent only when the service supports
-	// it; otherwise the EndpointAvailable condition says why it was not.
+	// OnlyForInboundResolverEndpoint would enable private DNS only for
+	// Route 53 Resolver inbound endpoints. EC2 allows that only for services
+	// that also have gateway endpoints (S3, DynamoDB), which the AgentCore
+	// Gateway has not, so only false is accepted.
 	// +optional
 	OnlyForInboundResolverEndpoint *bool `json:"onlyForInboundResolverEndpoint,omitempty"`
 }

@@ -79,18 +79,6 @@ func TestGatewayEndpointValidationAcceptsValidSpecs(t *testing.T) {
 			},
 		},
 		{
-			name: "accepts onlyForInboundResolverEndpoint with private DNS enabled",
-			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
-				e.Spec.PrivateDNS = vpcev1alpha1.PrivateDNSSpec{Enabled: ptr.To(true), OnlyForInboundResolverEndpoint: ptr.To(true)}
-			},
-		},
-		{
-			name: "accepts onlyForInboundResolverEndpoint when enabled is left to its default",
-			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
-				e.Spec.PrivateDNS = vpcev1alpha1.PrivateDNSSpec{OnlyForInboundResolverEndpoint: ptr.To(true)}
-			},
-		},
-		{
 			name: "accepts private DNS disabled",
 			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
 				e.Spec.PrivateDNS = vpcev1alpha1.PrivateDNSSpec{Enabled: ptr.To(false), OnlyForInboundResolverEndpoint: ptr.To(false)}

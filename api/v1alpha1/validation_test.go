@@ -344,12 +344,12 @@ func TestGatewayEndpointValidationRejectsInvalidSpecs(t *testing.T) {
 			want:  "selector is required when from is Selector, and only allowed then",
 		},
 		{
-			name: "rejects onlyForInboundResolverEndpoint with private DNS disabled",
+			name: "rejects onlyForInboundResolverEndpoint, which EC2 refuses for this service",
 			mutate: func(e *vpcev1alpha1.GatewayEndpoint) {
-				e.Spec.PrivateDNS = vpcev1alpha1.PrivateDNSSpec{Enabled: ptr.To(false), OnlyForInboundResolverEndpoint: ptr.To(true)}
+				e.Spec.PrivateDNS = vpcev1alpha1.PrivateDNSSpec{Enabled: ptr.To(true), OnlyForInboundResolverEndpoint: ptr.To(true)}
 			},
-			field: "spec.privateDNS",
-			want:  "onlyForInboundResolverEndpoint needs privateDNS.enabled: true",
+			field: "spec.privateDNS.onlyForInboundResolverEndpoint",
+			want:  "onlyForInboundResolverEndpoint cannot be true for the AgentCore Gateway",
 		},
 		{
 			name:   "rejects a region in upper case",

@@ -296,7 +296,7 @@ func TestGatewayEndpointDefaults(t *testing.T) {
 
 	t.Run("fills in the defaults next to fields that are given", func(t *testing.T) {
 		endpoint := validEndpoint(namespace, "partial")
-		endpoint.Spec.PrivateDNS.OnlyForInboundResolverEndpoint = ptr.To(true)
+		endpoint.Spec.PrivateDNS.OnlyForInboundResolverEndpoint = ptr.To(false)
 		endpoint.Spec.Access.WhenNoPolicies = vpcev1alpha1.WhenNoPoliciesAllow
 		if err := env.Client.Create(ctx, endpoint); err != nil {
 			t.Fatalf("creating the endpoint: %v", err)

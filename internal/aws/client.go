@@ -89,7 +89,7 @@ type Client struct {
 	groupsByOwner    *batcher[types.SecurityGroup]
 
 	servicesMu sync.Mutex
-	services   map[string]serviceInfo
+	services   map[string]*Service
 }
 
 // NewClient wraps api for region.
@@ -98,7 +98,7 @@ func NewClient(api EC2API, region string, opts ClientOptions) *Client {
 	if window == 0 {
 		window = 10 * time.Millisecond
 	}
-	c := &Client{api: api, region: region, services: map[string]serviceInfo{}}
+	c := &Client{api: api, region: region, services: map[string]*Service{}}
 	c.endpointsByID = newBatcher(window, maxFilterValues, c.describeEndpoints("vpc-endpoint-id", func(e types.VpcEndpoint) string {
 		return awssdk.ToString(e.VpcEndpointId)
 	}))

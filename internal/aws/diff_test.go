@@ -56,7 +56,8 @@ func TestDesiredIngressSortsCIDRsByFamily(t *testing.T) {
 
 func TestDiffEndpoint(t *testing.T) {
 	observed := &Endpoint{SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupIDs: []string{"sg-1"},
-		PrivateDNSEnabled: true, IPAddressType: "ipv4"}
+		PrivateDNSEnabled: awssdk.Bool(true), IPAddressType: "ipv4"}
+	silent := &Endpoint{SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupIDs: []string{"sg-1"}}
 	base := EndpointSpec{SubnetIDs: []string{"subnet-b", "subnet-a"}, SecurityGroupIDs: []string{"sg-1"},
 		PrivateDNSEnabled: true, IPAddressType: "ipv4", PolicyDocument: "{}"}
 	tests := []struct {
@@ -64,25 +65,32 @@ func TestDiffEndpoint(t *testing.T) {
 		mutate        func(*EndpointSpec)
 		policyDiffers bool
 		want          EndpointChange
+		// observed defaults to an endpoint EC2 reports every field of.
+		observed *Endpoint
 	}{
-		{"nothing differs, in any order", func(*EndpointSpec) {}, false, EndpointChange{}},
+		{"nothing differs, in any order", func(*EndpointSpec) {}, false, EndpointChange{}, nil},
 		{"subnets become add and remove sets", func(s *EndpointSpec) { s.SubnetIDs = []string{"subnet-b", "subnet-c"} }, false,
-			EndpointChange{AddSubnetIDs: []string{"subnet-c"}, RemoveSubnetIDs: []string{"subnet-a"}}},
+			EndpointChange{AddSubnetIDs: []string{"subnet-c"}, RemoveSubnetIDs: []string{"subnet-a"}}, nil},
 		{"groups become add and remove sets", func(s *EndpointSpec) { s.SecurityGroupIDs = []string{"sg-2"} }, false,
-			EndpointChange{AddSecurityGroupIDs: []string{"sg-2"}, RemoveSecurityGroupIDs: []string{"sg-1"}}},
+			EndpointChange{AddSecurityGroupIDs: []string{"sg-2"}, RemoveSecurityGroupIDs: []string{"sg-1"}}, nil},
 		{"private DNS turned off", func(s *EndpointSpec) { s.PrivateDNSEnabled = false }, false,
-			EndpointChange{PrivateDNSEnabled: awssdk.Bool(false)}},
-		{"an unsent resolver option is left alone", func(s *EndpointSpec) { s.OnlyForInboundResolver = nil }, false, EndpointChange{}},
-		{"a sent resolver option that differs is changed", func(s *EndpointSpec) { s.OnlyForInboundResolver = awssdk.Bool(true) }, false,
-			EndpointChange{OnlyForInboundResolver: awssdk.Bool(true)}},
-		{"a new IP address type", func(s *EndpointSpec) { s.IPAddressType = "dualstack" }, false, EndpointChange{IPAddressType: "dualstack"}},
-		{"a policy that differs is written", func(*EndpointSpec) {}, true, EndpointChange{PolicyDocument: awssdk.String("{}")}},
+			EndpointChange{PrivateDNSEnabled: awssdk.Bool(false)}, nil},
+		{"an IP address type EC2 does not report is unknown, not different", func(s *EndpointSpec) { s.IPAddressType = "dualstack" }, false,
+			EndpointChange{}, silent},
+		{"private DNS EC2 does not report is unknown, not different", func(s *EndpointSpec) { s.PrivateDNSEnabled = false }, false,
+			EndpointChange{}, silent},
+		{"a new IP address type", func(s *EndpointSpec) { s.IPAddressType = "dualstack" }, false, EndpointChange{IPAddressType: "dualstack"}, nil},
+		{"a policy that differs is written", func(*EndpointSpec) {}, true, EndpointChange{PolicyDocument: awssdk.String("{}")}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := base
 			tt.mutate(&spec)
-			got := DiffEndpoint(spec, observed, tt.policyDiffers)
+			obs := observed
+			if tt.observed != nil {
+				obs = tt.observed
+			}
+			got := DiffEndpoint(spec, obs, tt.policyDiffers)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("got %+v (%s), want %+v", got, got, tt.want)
 			}

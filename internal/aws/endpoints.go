@@ -17,20 +17,22 @@ const tagUIDKey = v1alpha1.TagUID
 
 // Endpoint is an interface VPC endpoint as EC2 reports it.
 type Endpoint struct {
-	ID                     string
-	VpcID                  string
-	ServiceName            string
-	Type                   string
-	State                  string // lower case
-	SubnetIDs              []string
-	SecurityGroupIDs       []string
-	NetworkInterfaceIDs    []string
-	PrivateDNSEnabled      bool
-	OnlyForInboundResolver bool
-	IPAddressType          string
-	PolicyDocument         string
-	DNSEntries             []DNSEntry
-	Tags                   map[string]string
+	ID                  string
+	VpcID               string
+	ServiceName         string
+	Type                string
+	State               string // lower case
+	SubnetIDs           []string
+	SecurityGroupIDs    []string
+	NetworkInterfaceIDs []string
+	// PrivateDNSEnabled is nil when EC2's answer leaves it out: unknown,
+	// which is never taken for a difference.
+	PrivateDNSEnabled *bool
+	// IPAddressType is "" when EC2's answer leaves it out: unknown.
+	IPAddressType  string
+	PolicyDocument string
+	DNSEntries     []DNSEntry
+	Tags           map[string]string
 }
 
 // DNSEntry is one DNS name of an endpoint.
@@ -53,7 +55,7 @@ func endpointFromEC2(v types.VpcEndpoint) *Endpoint {
 		State:               strings.ToLower(string(v.State)),
 		SubnetIDs:           sorted(v.SubnetIds),
 		NetworkInterfaceIDs: sorted(v.NetworkInterfaceIds),
-		PrivateDNSEnabled:   awssdk.ToBool(v.PrivateDnsEnabled),
+		PrivateDNSEnabled:   v.PrivateDnsEnabled,
 		IPAddressType:       string(v.IpAddressType),
 		PolicyDocument:      awssdk.ToString(v.PolicyDocument),
 		Tags:                fromEC2Tags(v.Tags),
@@ -62,9 +64,6 @@ func endpointFromEC2(v types.VpcEndpoint) *Endpoint {
 		e.SecurityGroupIDs = append(e.SecurityGroupIDs, awssdk.ToString(g.GroupId))
 	}
 	sort.Strings(e.SecurityGroupIDs)
-	if v.DnsOptions != nil {
-		e.OnlyForInboundResolver = awssdk.ToBool(v.DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint)
-	}
 	for _, d := range v.DnsEntries {
 		e.DNSEntries = append(e.DNSEntries, DNSEntry{Name: awssdk.ToString(d.DnsName), HostedZoneID: awssdk.ToString(d.HostedZoneId)})
 	}
@@ -117,16 +116,15 @@ func (c *Client) EndpointByOwner(ctx context.Context, uid string) (*Endpoint, er
 
 // EndpointSpec is an endpoint as the operator wants it.
 type EndpointSpec struct {
-	VpcID                  string
-	ServiceName            string
-	SubnetIDs              []string
-	SecurityGroupIDs       []string
-	PrivateDNSEnabled      bool
-	OnlyForInboundResolver *bool // nil: not sent (unsupported or unset)
-	IPAddressType          string
-	PolicyDocument         string
-	Tags                   map[string]string
-	ClientToken            string
+	VpcID             string
+	ServiceName       string
+	SubnetIDs         []string
+	SecurityGroupIDs  []string
+	PrivateDNSEnabled bool
+	IPAddressType     string
+	PolicyDocument    string
+	Tags              map[string]string
+	ClientToken       string
 }
 
 // CreateEndpoint creates an interface endpoint with its policy and tags in
@@ -140,7 +138,7 @@ func (c *Client) CreateEndpoint(ctx context.Context, s EndpointSpec) (*Endpoint,
 		SecurityGroupIds:  sortedCopy(s.SecurityGroupIDs),
 		PrivateDnsEnabled: awssdk.Bool(s.PrivateDNSEnabled),
 		IpAddressType:     types.IpAddressType(s.IPAddressType),
-		DnsOptions:        dnsOptions(s.IPAddressType, s.OnlyForInboundResolver),
+		DnsOptions:        &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(s.IPAddressType)},
 		PolicyDocument:    awssdk.String(s.PolicyDocument),
 		TagSpecifications: tagSpecification(types.ResourceTypeVpcEndpoint, s.Tags),
 		ClientToken:       awssdk.String(s.ClientToken),
@@ -152,20 +150,11 @@ func (c *Client) CreateEndpoint(ctx context.Context, s EndpointSpec) (*Endpoint,
 	return endpointFromEC2(*out.VpcEndpoint), nil
 }
 
-func dnsOptions(ipType string, onlyInbound *bool) *types.DnsOptionsSpecification {
-	opts := &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(ipType)}
-	if onlyInbound != nil {
-		opts.PrivateDnsOnlyForInboundResolverEndpoint = awssdk.Bool(*onlyInbound)
-	}
-	return opts
-}
-
 // EndpointChange is everything one ModifyVpcEndpoint call must change.
 type EndpointChange struct {
 	AddSubnetIDs, RemoveSubnetIDs               []string
 	AddSecurityGroupIDs, RemoveSecurityGroupIDs []string
 	PrivateDNSEnabled                           *bool
-	OnlyForInboundResolver                      *bool
 	IPAddressType                               string
 	PolicyDocument                              *string
 }
@@ -173,7 +162,7 @@ type EndpointChange struct {
 // Empty says whether nothing needs to change.
 func (ch EndpointChange) Empty() bool {
 	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs)+len(ch.AddSecurityGroupIDs)+len(ch.RemoveSecurityGroupIDs) == 0 &&
-		ch.PrivateDNSEnabled == nil && ch.OnlyForInboundResolver == nil && ch.IPAddressType == "" && ch.PolicyDocument == nil
+		ch.PrivateDNSEnabled == nil && ch.IPAddressType == "" && ch.PolicyDocument == nil
 }
 
 // String lists what changes, for events and logs.
@@ -191,9 +180,6 @@ func (ch EndpointChange) String() string {
 	if ch.PrivateDNSEnabled != nil {
 		parts = append(parts, fmt.Sprintf("private DNS %t", *ch.PrivateDNSEnabled))
 	}
-	if ch.OnlyForInboundResolver != nil {
-		parts = append(parts, fmt.Sprintf("private DNS only for inbound resolver %t", *ch.OnlyForInboundResolver))
-	}
 	if ch.IPAddressType != "" {
 		parts = append(parts, "IP address type "+ch.IPAddressType)
 	}
@@ -204,18 +190,17 @@ func (ch EndpointChange) String() string {
 }
 
 // DiffEndpoint is what turns observed into desired. The policy is compared
-// by the caller (semantically); policyDiffers says whether to write it.
+// by the caller (semantically); policyDiffers says whether to write it. A
+// field EC2's answer leaves out is unknown, not different: writing it on
+// every pass would never be seen to take effect.
 func DiffEndpoint(desired EndpointSpec, observed *Endpoint, policyDiffers bool) EndpointChange {
 	var ch EndpointChange
 	ch.AddSubnetIDs, ch.RemoveSubnetIDs = setDiff(desired.SubnetIDs, observed.SubnetIDs)
 	ch.AddSecurityGroupIDs, ch.RemoveSecurityGroupIDs = setDiff(desired.SecurityGroupIDs, observed.SecurityGroupIDs)
-	if desired.PrivateDNSEnabled != observed.PrivateDNSEnabled {
+	if observed.PrivateDNSEnabled != nil && desired.PrivateDNSEnabled != *observed.PrivateDNSEnabled {
 		ch.PrivateDNSEnabled = awssdk.Bool(desired.PrivateDNSEnabled)
 	}
-	if desired.OnlyForInboundResolver != nil && *desired.OnlyForInboundResolver != observed.OnlyForInboundResolver {
-		ch.OnlyForInboundResolver = awssdk.Bool(*desired.OnlyForInboundResolver)
-	}
-	if desired.IPAddressType != "" && desired.IPAddressType != observed.IPAddressType {
+	if desired.IPAddressType != "" && observed.IPAddressType != "" && desired.IPAddressType != observed.IPAddressType {
 		ch.IPAddressType = desired.IPAddressType
 	}
 	if policyDiffers {
@@ -237,9 +222,7 @@ func (c *Client) ModifyEndpoint(ctx context.Context, id string, ch EndpointChang
 	}
 	if ch.IPAddressType != "" {
 		in.IpAddressType = types.IpAddressType(ch.IPAddressType)
-		in.DnsOptions = dnsOptions(ch.IPAddressType, ch.OnlyForInboundResolver)
-	} else if ch.OnlyForInboundResolver != nil {
-		in.DnsOptions = &types.DnsOptionsSpecification{PrivateDnsOnlyForInboundResolverEndpoint: ch.OnlyForInboundResolver}
+		in.DnsOptions = &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(ch.IPAddressType)}
 	}
 	if _, err := c.api.ModifyVpcEndpoint(ctx, in); err != nil {
 		return fmt.Errorf("modifying vpc endpoint %s: %w", id, err)
