@@ -56,7 +56,11 @@ func checkTagCondition(t *testing.T, form policyForm, s statement, operator, key
 	case kind != "aws:Request" && kind != "aws:Resource":
 		t.Errorf("%s: statement %s conditions on %s; compare the resource's or the request's tags, with the session's tag as the value", form.name, s.Sid, key)
 	case tag == ownershipTag:
-		if operator != "StringEquals" || !slices.Equal(values, []string{form.pin}) {
+		// StringEqualsIfExists fits only the request's tags: a CreateTags
+		// that does not set the cluster tag leaves it as it is, and one that
+		// sets it may set only this cluster's value.
+		pinning := operator == "StringEquals" || (operator == "StringEqualsIfExists" && kind == "aws:Request")
+		if !pinning || !slices.Equal(values, []string{form.pin}) {
 			t.Errorf("%s: statement %s has %s %s %v; want StringEquals %q so that only this cluster's resources match",
 				form.name, s.Sid, operator, key, values, form.pin)
 		}
