@@ -45,15 +45,49 @@ type config struct {
 	seed                uint64
 	pendingDelay        time.Duration
 	deletingDelay       time.Duration
+	interfaceLinger     time.Duration
 	throttle            onOff
 	throttleScale       float64
 	faultRate           float64
 	faultCode           string
+	faultAfterApply     bool
 	latency             time.Duration
 	eventualConsistency time.Duration
+	repeatedModify      string
+	reprovisionOn       list
+	serviceZones        list
+	serviceIPTypes      list
+	hostedZoneConflict  string
 	seedVPC             bool
 	seedOutput          string
 	logCalls            bool
+	iamPolicyFile       string
+	iamAccessKey        string
+	iamPrincipalTags    list
+	iamPolicy           []byte
+}
+
+// list is a comma-separated flag; "none" is an empty list and an unset flag is nil.
+type list []string
+
+func (l *list) String() string {
+	if l == nil || *l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+func (l *list) Set(s string) error {
+	*l = []string{}
+	if s == "none" {
+		return nil
+	}
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l = append(*l, item)
+		}
+	}
+	return nil
 }
 
 // onOff is a flag that reads on/off as well as true/false.
@@ -87,15 +121,27 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed for resource IDs, DNS names and addresses")
 	fs.DurationVar(&cfg.pendingDelay, "pending-delay", 60*time.Second, "how long a new endpoint stays pending (negative: no wait)")
 	fs.DurationVar(&cfg.deletingDelay, "deleting-delay", 30*time.Second, "how long a deleted endpoint stays deleting (negative: no wait)")
+	fs.DurationVar(&cfg.interfaceLinger, "interface-linger", 2*time.Minute, "how long a deleted endpoint's network interfaces (and the security groups they hold) outlive it (negative: not at all)")
 	fs.Var(&cfg.throttle, "throttle", "EC2's request token buckets: on or off")
 	fs.Float64Var(&cfg.throttleScale, "throttle-scale", 1, "multiply every bucket's size and refill rate")
 	fs.Float64Var(&cfg.faultRate, "fault-rate", 0, "share of calls, 0 to 1, that fail with --fault-code")
 	fs.StringVar(&cfg.faultCode, "fault-code", "InternalError", "error injected calls fail with: InternalError or Unavailable")
+	fs.BoolVar(&cfg.faultAfterApply, "fault-after-apply", false, "injected failures happen after the call took effect, as a lost response")
 	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every call")
-	fs.DurationVar(&cfg.eventualConsistency, "eventual-consistency", 0, "how long new security groups and endpoints stay invisible to Describe calls")
+	fs.DurationVar(&cfg.eventualConsistency, "eventual-consistency", 0, "how long creations and changes take to reach Describe calls (new IDs answer NotFound meanwhile)")
+	fs.StringVar(&cfg.repeatedModify, "repeated-modify", ec2sim.RepeatedModifySucceed,
+		"ModifyVpcEndpoint's answer to adding what an endpoint has or removing what it lacks (undocumented by AWS): "+ec2sim.RepeatedModifySucceed+" or "+ec2sim.RepeatedModifyInvalidParameter)
+	fs.Var(&cfg.reprovisionOn, "reprovision-on", "ModifyVpcEndpoint changes that send an endpoint back to pending, comma-separated, or none (undocumented by AWS; default subnets,ip-address-type,private-dns)")
+	fs.Var(&cfg.serviceZones, "service-zones", "Availability Zones the gateway service is offered in, comma-separated (default: all of the region's)")
+	fs.Var(&cfg.serviceIPTypes, "service-ip-address-types", "IP address types the gateway service supports, comma-separated (default ipv4,ipv6)")
+	fs.StringVar(&cfg.hostedZoneConflict, "hosted-zone-conflict", ec2sim.HostedZoneConflictDomainExists,
+		"error for private DNS over a customer hosted zone of the same name (undocumented by EC2): "+ec2sim.HostedZoneConflictDomainExists+" or "+ec2sim.HostedZoneConflictInvalidParameter)
 	fs.BoolVar(&cfg.seedVPC, "seed-vpc", false, "create a VPC 10.0.0.0/16 with a subnet in each of three zones and print their IDs")
 	fs.StringVar(&cfg.seedOutput, "seed-output", "", "also write the seeded IDs as JSON to this file")
 	fs.BoolVar(&cfg.logCalls, "log-calls", false, "log every EC2 call to stderr")
+	fs.StringVar(&cfg.iamPolicyFile, "iam-policy", "", "authorize calls against this IAM policy document (JSON), as EC2 does for the caller's role (default: every call allowed)")
+	fs.StringVar(&cfg.iamAccessKey, "iam-access-key", "", "with --iam-policy: only calls signed with this access key are checked; others are an administrator's (default: every call is checked)")
+	fs.Var(&cfg.iamPrincipalTags, "iam-principal-tags", "with --iam-policy: the caller's session tags, key=value, comma-separated (e.g. eks-cluster-name=demo for EKS Pod Identity)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -108,7 +154,52 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	if cfg.seedOutput != "" && !cfg.seedVPC {
 		return cfg, errors.New("--seed-output needs --seed-vpc")
 	}
+	if cfg.iamPolicyFile != "" {
+		policy, err := os.ReadFile(cfg.iamPolicyFile)
+		if err != nil {
+			return cfg, fmt.Errorf("--iam-policy: %w", err)
+		}
+		cfg.iamPolicy = policy
+	} else if cfg.iamAccessKey != "" || cfg.iamPrincipalTags != nil {
+		return cfg, errors.New("--iam-access-key and --iam-principal-tags need --iam-policy")
+	}
+	if err := cfg.options().Validate(); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// iam is the simulator's IAM setting from the flags, or nil.
+func (cfg config) iam() (*ec2sim.IAMConfig, error) {
+	if cfg.iamPolicy == nil {
+		return nil, nil
+	}
+	tags := map[string]string{}
+	for _, kv := range cfg.iamPrincipalTags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--iam-principal-tags: %q is not key=value", kv)
+		}
+		tags[k] = v
+	}
+	return &ec2sim.IAMConfig{Policy: cfg.iamPolicy, AccessKeyID: cfg.iamAccessKey, PrincipalTags: tags}, nil
+}
+
+// options are the simulator's settings from the flags.
+func (cfg config) options() ec2sim.Options {
+	return ec2sim.Options{
+		Region:                cfg.region,
+		Seed:                  cfg.seed,
+		PendingDelay:          cfg.pendingDelay,
+		DeletingDelay:         cfg.deletingDelay,
+		InterfaceLinger:       cfg.interfaceLinger,
+		RepeatedModify:        cfg.repeatedModify,
+		ReprovisionOn:         cfg.reprovisionOn,
+		ServiceZones:          cfg.serviceZones,
+		ServiceIPAddressTypes: cfg.serviceIPTypes,
+		HostedZoneConflict:    cfg.hostedZoneConflict,
+		Throttle:              ec2sim.ThrottleConfig{Disabled: !bool(cfg.throttle), Scale: cfg.throttleScale},
+	}
 }
 
 // seeded is what --seed-output writes, for scripts that set up the local demo.
@@ -124,15 +215,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sim := ec2sim.New(ec2sim.Options{
-		Region:        cfg.region,
-		Seed:          cfg.seed,
-		PendingDelay:  cfg.pendingDelay,
-		DeletingDelay: cfg.deletingDelay,
-		Throttle:      ec2sim.ThrottleConfig{Disabled: !bool(cfg.throttle), Scale: cfg.throttleScale},
-	})
+	sim := ec2sim.New(cfg.options())
+	iam, err := cfg.iam()
+	if err != nil {
+		return err
+	}
+	if err := sim.SetIAM(iam); err != nil {
+		return fmt.Errorf("--iam-policy %s: %w", cfg.iamPolicyFile, err)
+	}
 	if cfg.faultRate > 0 || cfg.latency > 0 {
-		sim.SetFault(ec2sim.AllActions, ec2sim.Fault{ErrorRate: cfg.faultRate, ErrorCode: cfg.faultCode, Latency: cfg.latency})
+		sim.SetFault(ec2sim.AllActions, ec2sim.Fault{ErrorRate: cfg.faultRate, ErrorCode: cfg.faultCode, Latency: cfg.latency, AfterApply: cfg.faultAfterApply})
 	}
 	sim.SetEventualConsistency(cfg.eventualConsistency)
 

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
@@ -75,6 +77,11 @@ func TestFlagsAreValidated(t *testing.T) {
 		"a fault rate above 1":                  {"--fault-rate", "2"},
 		"a seed output without a seeded VPC":    {"--seed-output", "x.json"},
 		"a stray argument":                      {"serve"},
+		"an unknown repeated-modify answer":     {"--repeated-modify", "maybe"},
+		"an unknown re-provisioning change":     {"--reprovision-on", "subnets,colour"},
+		"a zone outside the region":             {"--region", "eu-west-1", "--service-zones", "us-east-1a"},
+		"an unknown IP address type":            {"--service-ip-address-types", "ipv5"},
+		"an unknown hosted zone conflict":       {"--hosted-zone-conflict", "ignore"},
 	}
 	for name, args := range cases {
 		t.Run("refuses "+name, func(t *testing.T) {
@@ -82,5 +89,53 @@ func TestFlagsAreValidated(t *testing.T) {
 				t.Fatalf("parseFlags(%q) succeeded", args)
 			}
 		})
+	}
+}
+
+func TestTheSimulatorsSettingsComeFromItsFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{
+		"--interface-linger", "5s", "--repeated-modify", "invalid-parameter", "--reprovision-on", "none",
+		"--service-zones", "us-east-1a,us-east-1b", "--service-ip-address-types", "ipv4",
+		"--hosted-zone-conflict", "invalid-parameter", "--fault-after-apply",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.options()
+	if o.InterfaceLinger != 5*time.Second || o.RepeatedModify != ec2sim.RepeatedModifyInvalidParameter ||
+		o.ReprovisionOn == nil || len(o.ReprovisionOn) != 0 || !slices.Equal(o.ServiceZones, []string{"us-east-1a", "us-east-1b"}) ||
+		!slices.Equal(o.ServiceIPAddressTypes, []string{"ipv4"}) || o.HostedZoneConflict != ec2sim.HostedZoneConflictInvalidParameter ||
+		!cfg.faultAfterApply {
+		t.Errorf("options = %+v, after apply %v", o, cfg.faultAfterApply)
+	}
+	defaults, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := defaults.options(); o.ReprovisionOn != nil || o.ServiceZones != nil || o.InterfaceLinger != 2*time.Minute {
+		t.Errorf("default options = %+v, want AWS's behaviour", o)
+	}
+}
+
+func TestTheIAMPolicyAndItsPrincipalComeFromFlags(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(file, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseFlags([]string{"--iam-policy", file, "--iam-access-key", "AKIDOP", "--iam-principal-tags", "eks-cluster-name=demo"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iam, err := cfg.iam()
+	if err != nil || iam == nil || iam.AccessKeyID != "AKIDOP" || iam.PrincipalTags["eks-cluster-name"] != "demo" || len(iam.Policy) == 0 {
+		t.Fatalf("iam = %+v, %v", iam, err)
+	}
+	if _, err := parseFlags([]string{"--iam-access-key", "AKIDOP"}, io.Discard); err == nil {
+		t.Error("--iam-access-key without --iam-policy was accepted")
+	}
+	if cfg, err := parseFlags(nil, io.Discard); err != nil {
+		t.Fatal(err)
+	} else if iam, _ := cfg.iam(); iam != nil {
+		t.Errorf("without --iam-policy every call is allowed, got %+v", iam)
 	}
 }

@@ -11,11 +11,13 @@ import (
 
 // EC2 error codes the operator reacts to.
 const (
-	CodeVpcEndpointNotFound         = "InvalidVpcEndpointId.NotFound"
-	CodeGroupNotFound               = "InvalidGroup.NotFound"
-	CodeGroupDuplicate              = "InvalidGroup.Duplicate"
-	CodePermissionDuplicate         = "InvalidPermission.Duplicate"
-	CodePermissionNotFound          = "InvalidPermission.NotFound"
+	CodeVpcEndpointNotFound = "InvalidVpcEndpointId.NotFound"
+	CodeGroupNotFound       = "InvalidGroup.NotFound"
+	CodeGroupDuplicate      = "InvalidGroup.Duplicate"
+	CodePermissionDuplicate = "InvalidPermission.Duplicate"
+	CodePermissionNotFound  = "InvalidPermission.NotFound"
+	// CodePrefixListNotFound is spelled InvalidPrefixListID.NotFound in
+	// some of EC2's answers; compare with strings.EqualFold.
 	CodePrefixListNotFound          = "InvalidPrefixListId.NotFound"
 	CodeDependencyViolation         = "DependencyViolation"
 	CodeIdempotentParameterMismatch = "IdempotentParameterMismatch"

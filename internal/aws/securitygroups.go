@@ -257,6 +257,12 @@ func (c *Client) RevokeIngress(ctx context.Context, groupID string, rules []Ingr
 	_, err := c.api.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
 		GroupId: awssdk.String(groupID), IpPermissions: ingressToEC2(rules),
 	})
+	if err != nil && Classify(err) == AlreadyDone && len(rules) > 1 {
+		// EC2 revokes all or nothing: one rule already gone (a retried call,
+		// or someone else's revoke) leaves the others. Reading again finds
+		// them.
+		return fmt.Errorf("revoking ingress %s on %s: some rules are already gone and EC2 revoked none; reading the group again: %w", describeRules(rules), groupID, err)
+	}
 	if err != nil && Classify(err) != AlreadyDone {
 		return fmt.Errorf("revoking ingress %s on %s: %w", describeRules(rules), groupID, err)
 	}

@@ -14,7 +14,9 @@ type faultJSON struct {
 	ErrorRate float64 `json:"errorRate,omitempty"`
 	ErrorCode string  `json:"errorCode,omitempty"`
 	// Latency is a Go duration such as "250ms".
-	Latency string `json:"latency,omitempty"`
+	Latency    string `json:"latency,omitempty"`
+	AfterApply bool   `json:"afterApply,omitempty"`
+	Times      int    `json:"times,omitempty"`
 }
 
 type durationJSON struct {
@@ -32,7 +34,7 @@ type throttleJSON struct {
 //	GET    /_sim/calls                 call counts by action and outcome
 //	POST   /_sim/reset-calls           reset the counts
 //	GET    /_sim/faults                injected faults by action
-//	POST   /_sim/faults                {"action":"CreateVpcEndpoint","errorRate":0.5,"errorCode":"Unavailable","latency":"200ms"}
+//	POST   /_sim/faults                {"action":"CreateVpcEndpoint","errorRate":0.5,"errorCode":"Unavailable","latency":"200ms","afterApply":true,"times":3}
 //	DELETE /_sim/faults                remove every fault
 //	POST   /_sim/eventual-consistency  {"duration":"5s"}
 //	POST   /_sim/throttle              {"disabled":false,"scale":10}
@@ -47,7 +49,7 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "GET faults":
 		out := map[string]faultJSON{}
 		for action, f := range s.Faults() {
-			out[action] = faultJSON{ErrorRate: f.ErrorRate, ErrorCode: f.ErrorCode, Latency: durationString(f.Latency)}
+			out[action] = faultJSON{ErrorRate: f.ErrorRate, ErrorCode: f.ErrorCode, Latency: durationString(f.Latency), AfterApply: f.AfterApply, Times: f.Times}
 		}
 		writeJSON(w, http.StatusOK, out)
 	case "POST faults", "PUT faults":
@@ -63,7 +65,7 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		if in.Action == "" {
 			in.Action = AllActions
 		}
-		s.SetFault(in.Action, Fault{ErrorRate: in.ErrorRate, ErrorCode: in.ErrorCode, Latency: latency})
+		s.SetFault(in.Action, Fault{ErrorRate: in.ErrorRate, ErrorCode: in.ErrorCode, Latency: latency, AfterApply: in.AfterApply, Times: in.Times})
 		w.WriteHeader(http.StatusNoContent)
 	case "DELETE faults":
 		s.ClearFaults()

@@ -90,6 +90,7 @@ func TestFaultsAndSettingsCanBeChangedOverHTTP(t *testing.T) {
 	_, err = h.client.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group}})
 	wantCode(t, err, "InvalidGroup.NotFound")
 
+	post("/_sim/eventual-consistency", `{"duration":"0s"}`)
 	post("/_sim/throttle", `{"disabled":false,"scale":0.5}`)
 	codes := burst(3, h.createEndpointCall(h.createGroup(t, "vpce")))
 	if codes[1] != "" || codes[2] != "RequestLimitExceeded" {

@@ -92,6 +92,7 @@ func TestModifyVpcEndpointSetsAndResetsThePolicy(t *testing.T) {
 
 func TestModifyVpcEndpointChangesDNSAndAddressSettings(t *testing.T) {
 	h := newHarness(t)
+	h.dualStack(t)
 	e := h.createEndpoint(t, h.createGroup(t, "vpce"))
 	got := h.modify(t, &ec2.ModifyVpcEndpointInput{
 		VpcEndpointId:     e.VpcEndpointId,

@@ -3,7 +3,7 @@ package ec2sim
 import (
 	"encoding/json"
 	"slices"
-	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -11,7 +11,7 @@ import (
 const maxPolicyLength = 20480
 
 // endpointSubnets resolves an endpoint's subnets: they must exist, be in the endpoint's VPC,
-// and be at most one per Availability Zone.
+// be at most one per Availability Zone, and be in zones the service is offered in.
 func (s *Simulator) endpointSubnets(v *vpc, ids []string) ([]*subnet, *apiError) {
 	var out []*subnet
 	var zones []string
@@ -27,6 +27,15 @@ func (s *Simulator) endpointSubnets(v *vpc, ids []string) ([]*subnet, *apiError)
 			return nil, clientError(codeDuplicateSubnetsInSameZone,
 				"Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", id)
 		}
+		if !slices.Contains(s.serviceZones, sn.zone) {
+			// DescribeVpcEndpointServices lists "the Availability Zones in which the service
+			// is available"
+			// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ServiceDetail.html).
+			// The code and message are EC2's as public reports quote them
+			// (terraform-aws-modules/terraform-aws-vpc#785, aws/aws-sdk-go-v2#1024).
+			return nil, clientError(codeInvalidParameter,
+				"The VPC endpoint service %s does not support the availability zone of the subnet: %s.", s.service.name, id)
+		}
 		zones = append(zones, sn.zone.name)
 		out = append(out, sn)
 	}
@@ -34,10 +43,10 @@ func (s *Simulator) endpointSubnets(v *vpc, ids []string) ([]*subnet, *apiError)
 }
 
 // endpointGroups resolves an endpoint's security groups, which must exist in its VPC.
-func (s *Simulator) endpointGroups(v *vpc, ids []string) ([]string, *apiError) {
+func (s *Simulator) endpointGroups(v *vpc, ids []string, now time.Time) ([]string, *apiError) {
 	var out []string
 	for _, id := range ids {
-		g, ok := s.groups[id]
+		g, ok := s.knownGroup(id, now)
 		if err := kindGroup.check(id, ok); err != nil {
 			return nil, err
 		}
@@ -112,19 +121,6 @@ func (s *Simulator) parseDNSOptions(q query, ipAddressType, current, vpcID strin
 		return "", clientError(codeInvalidParameter, "DnsRecordIpType %s is not supported for IpAddressType %s.", recordType, ipAddressType)
 	}
 	return recordType, nil
-}
-
-// checkPrivateDNSConflict refuses a second endpoint with private DNS for the service in the
-// same VPC: both would claim the same private hosted zone.
-func (s *Simulator) checkPrivateDNSConflict(vpcID, exceptEndpointID string) *apiError {
-	for _, e := range s.endpoints {
-		if e.id != exceptEndpointID && e.vpcID == vpcID && e.privateDNS && e.state != stateDeleted {
-			return clientError(codeInvalidParameter,
-				"private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s",
-				strings.TrimPrefix(s.service.privateDNSName, "*."), vpcID)
-		}
-	}
-	return nil
 }
 
 func checkFreeAddresses(subnets []*subnet) *apiError {

@@ -1,7 +1,6 @@
 package ec2sim
 
 import (
-	"maps"
 	"slices"
 	"time"
 )
@@ -25,11 +24,16 @@ const (
 )
 
 type vpcEndpoint struct {
-	id            string
-	vpcID         string
-	serviceName   string
-	state         string
-	createdAt     time.Time
+	id          string
+	vpcID       string
+	serviceName string
+	state       string
+	createdAt   time.Time
+	// visibleAt is when the endpoint's creation has propagated (see SetEventualConsistency).
+	visibleAt time.Time
+	// pendingSince is when the endpoint last became pending: at creation, or when a
+	// ModifyVpcEndpoint re-provisioned it.
+	pendingSince  time.Time
 	deletingSince time.Time
 	deletedAt     time.Time
 	subnetIDs     []string
@@ -44,6 +48,8 @@ type vpcEndpoint struct {
 	privateHostedZoneID string
 	seq                 uint64
 	tags                tagSet
+	// past is what reads see while changes to the endpoint propagate.
+	past history[*vpcEndpoint]
 }
 
 // clientTokenUse remembers what a ClientToken created, so a retried CreateVpcEndpoint gets
@@ -107,21 +113,27 @@ func (s *Simulator) settle(now time.Time) {
 	for id, e := range s.endpoints {
 		switch e.state {
 		case statePending:
-			if !now.Before(e.createdAt.Add(s.pendingDelay)) {
+			if !now.Before(e.pendingSince.Add(s.pendingDelay)) {
 				e.state = stateAvailable
 			}
 		case stateDeleting:
 			if deletedAt := e.deletingSince.Add(s.deletingDelay); !now.Before(deletedAt) {
 				e.state, e.deletedAt = stateDeleted, deletedAt
-				s.releaseInterfaces(e)
+				s.retireInterfaces(e, deletedAt)
 			}
 		}
 		if e.state == stateDeleted && !now.Before(e.deletedAt.Add(s.deletedRetention)) {
 			delete(s.endpoints, id)
 		}
 	}
+	s.releaseLingeringInterfaces(now)
 }
 
+// createVpcEndpoint creates an interface endpoint. A request that repeats a ClientToken gets
+// the endpoint the first one created, in its current state, so a retry of a call whose
+// response was lost creates nothing new; the same token with other parameters is refused
+// (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html). The SDK does
+// not fill this ClientToken in: without the caller's, a retry creates a second endpoint.
 func (s *Simulator) createVpcEndpoint(q query, now time.Time) (response, *apiError) {
 	token := q.get("ClientToken")
 	if use, ok := s.clientTokens[token]; ok && token != "" {
@@ -131,7 +143,7 @@ func (s *Simulator) createVpcEndpoint(q query, now time.Time) (response, *apiErr
 		}
 		return &createVpcEndpointResponse{Endpoint: s.endpointXML(use.endpoint), ClientToken: token}, nil
 	}
-	spec, err := s.parseEndpointCreate(q)
+	spec, err := s.parseEndpointCreate(q, now)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +166,7 @@ type endpointSpec struct {
 	tags            tagSet
 }
 
-func (s *Simulator) parseEndpointCreate(q query) (endpointSpec, *apiError) {
+func (s *Simulator) parseEndpointCreate(q query, now time.Time) (endpointSpec, *apiError) {
 	var spec endpointSpec
 	endpointType := q.get("VpcEndpointType")
 	if endpointType == "" {
@@ -188,7 +200,7 @@ func (s *Simulator) parseEndpointCreate(q query) (endpointSpec, *apiError) {
 	if spec.subnets, err = s.endpointSubnets(spec.vpc, q.strings("SubnetId")); err != nil {
 		return spec, err
 	}
-	if spec.groupIDs, err = s.endpointGroups(spec.vpc, q.strings("SecurityGroupId")); err != nil {
+	if spec.groupIDs, err = s.endpointGroups(spec.vpc, q.strings("SecurityGroupId"), now); err != nil {
 		return spec, err
 	}
 	if len(spec.groupIDs) == 0 {
@@ -204,6 +216,9 @@ func (s *Simulator) parseEndpointCreate(q query) (endpointSpec, *apiError) {
 	if spec.ipAddressType, err = parseIPAddressType(q, "ipv4"); err != nil {
 		return spec, err
 	}
+	if err := s.checkIPAddressType(spec.ipAddressType, spec.subnets); err != nil {
+		return spec, err
+	}
 	if spec.dnsRecordIPType, err = s.parseDNSOptions(q, spec.ipAddressType, "", spec.vpc.id); err != nil {
 		return spec, err
 	}
@@ -213,7 +228,7 @@ func (s *Simulator) parseEndpointCreate(q query) (endpointSpec, *apiError) {
 	}
 	spec.privateDNS = privateDNS || !set
 	if spec.privateDNS {
-		if err := s.checkPrivateDNSConflict(spec.vpc.id, ""); err != nil {
+		if err := s.checkPrivateDNS(spec.vpc, ""); err != nil {
 			return spec, err
 		}
 	}
@@ -247,6 +262,8 @@ func (s *Simulator) addEndpoint(spec endpointSpec, now time.Time) *vpcEndpoint {
 		serviceName:         s.service.name,
 		state:               statePending,
 		createdAt:           now,
+		visibleAt:           s.propagationTime(now),
+		pendingSince:        now,
 		groupIDs:            spec.groupIDs,
 		interfaceIDs:        map[string]string{},
 		policy:              spec.policy,
@@ -263,7 +280,7 @@ func (s *Simulator) addEndpoint(spec endpointSpec, now time.Time) *vpcEndpoint {
 	}
 	for _, sn := range spec.subnets {
 		e.subnetIDs = append(e.subnetIDs, sn.id)
-		e.interfaceIDs[sn.id] = s.addInterface(e, sn).id
+		e.interfaceIDs[sn.id] = s.addInterface(e, sn, now).id
 	}
 	s.endpoints[e.id] = e
 	return e
@@ -324,23 +341,21 @@ func (s *Simulator) dnsEntries(e *vpcEndpoint) []dnsEntryXML {
 	return entries
 }
 
-// visibleEndpoint finds an endpoint a Describe call may see. Callers hold s.mu.
-func (s *Simulator) visibleEndpoint(id string, now time.Time) (*vpcEndpoint, bool) {
-	e, ok := s.endpoints[id]
-	if !ok || !s.visible(e.createdAt, now) {
-		return nil, false
-	}
-	return e, true
-}
-
 func (s *Simulator) describeVpcEndpoints(q query, now time.Time) (response, *apiError) {
 	c := collection[*vpcEndpoint]{
-		idList: "VpcEndpointId", kind: kindEndpoint, minPage: 1,
-		lookup: func(id string) (*vpcEndpoint, bool) { return s.visibleEndpoint(id, now) },
+		idList: "VpcEndpointId", kind: kindEndpoint, pages: pagesCappedAt1000,
+		// DescribeVpcEndpoints answers too many filter values with InvalidParameterValue, not
+		// FilterLimitExceeded, in the one public report of it (see filters.go).
+		filterLimitCode: codeInvalidParameterValue,
+		lookup:          func(id string) (*vpcEndpoint, bool) { return s.endpointAt(id, now) },
 		all: func() []*vpcEndpoint {
-			return slices.DeleteFunc(slices.Collect(maps.Values(s.endpoints)), func(e *vpcEndpoint) bool {
-				return !s.visible(e.createdAt, now)
-			})
+			var out []*vpcEndpoint
+			for id := range s.endpoints {
+				if e, ok := s.endpointAt(id, now); ok {
+					out = append(out, e)
+				}
+			}
+			return out
 		},
 		seq:  func(e *vpcEndpoint) uint64 { return e.seq },
 		tags: func(e *vpcEndpoint) tagSet { return e.tags },

@@ -224,7 +224,7 @@ func TestDeleteVpcEndpointsReportsUnknownIDsAsUnsuccessful(t *testing.T) {
 		t.Fatalf("unsuccessful = %+v, want one item", out.Unsuccessful)
 	}
 	item := out.Unsuccessful[0]
-	if aws.ToString(item.ResourceId) != "vpce-0123456789abcdef0" || aws.ToString(item.Error.Code) != "InvalidVpcEndpointId.NotFound" {
+	if aws.ToString(item.ResourceId) != "vpce-0123456789abcdef0" || aws.ToString(item.Error.Code) != "InvalidVpcEndpoint.NotFound" {
 		t.Errorf("unsuccessful item = %s %s", aws.ToString(item.ResourceId), aws.ToString(item.Error.Code))
 	}
 	if got := h.endpointState(t, *e.VpcEndpointId); got != stateDeleting {

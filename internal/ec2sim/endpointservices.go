@@ -78,22 +78,6 @@ type describeVpcEndpointServicesResponse struct {
 	NextToken      string             `xml:"nextToken,omitempty"`
 }
 
-// serviceZones are the zones the service is offered in: those the account has subnets in,
-// or the region's first three when it has none.
-func (s *Simulator) serviceZones() []availabilityZone {
-	var zones []availabilityZone
-	for _, sn := range s.subnets {
-		if !slices.Contains(zones, sn.zone) {
-			zones = append(zones, sn.zone)
-		}
-	}
-	if len(zones) == 0 {
-		return s.zones[:3]
-	}
-	slices.SortFunc(zones, func(a, b availabilityZone) int { return strings.Compare(a.name, b.name) })
-	return zones
-}
-
 func (s *Simulator) serviceDetailXML() serviceDetailXML {
 	d := serviceDetailXML{
 		ServiceName:                     s.service.name,
@@ -106,9 +90,12 @@ func (s *Simulator) serviceDetailXML() serviceDetailXML {
 		PrivateDNSNames:                 []privateDNSNameXML{{PrivateDNSName: s.service.privateDNSName}},
 		VpcEndpointPolicySupported:      true,
 		PrivateDNSNameVerificationState: "verified",
-		SupportedIPAddressTypes:         []string{"ipv4", "ipv6"},
+		SupportedIPAddressTypes:         slices.Clone(s.serviceIPAddressTypes),
 	}
-	for _, z := range s.serviceZones() {
+	// The zones of Options.ServiceZones; AWS offers a service in a set of zones of its
+	// choosing, which clients read here ("The Availability Zones in which the service is
+	// available": https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ServiceDetail.html).
+	for _, z := range s.serviceZones {
 		d.AvailabilityZones = append(d.AvailabilityZones, z.name)
 		d.AvailabilityZoneIDs = append(d.AvailabilityZoneIDs, z.id)
 	}
@@ -121,11 +108,11 @@ func (s *Simulator) describeVpcEndpointServices(q query, _ time.Time) (response,
 			return nil, clientError(codeInvalidServiceName, "The Vpc Endpoint Service '%s' does not exist", name)
 		}
 	}
-	filters, err := parseFilters(q)
+	filters, err := parseFilters(q, "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := parsePage(q, 1)
+	p, err := parsePage(q, pagesCappedAt1000)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func TestDescribeVpcEndpointServicesListsTheGatewayServiceAsAWSDoes(t *testing.T
 			if !aws.ToBool(d.VpcEndpointPolicySupported) || aws.ToBool(d.AcceptanceRequired) {
 				t.Errorf("policy supported %v, acceptance required %v", aws.ToBool(d.VpcEndpointPolicySupported), aws.ToBool(d.AcceptanceRequired))
 			}
-			if want := []string{"us-east-1a", "us-east-1b", "us-east-1c"}; !slices.Equal(d.AvailabilityZones, want) {
+			if want := []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"}; !slices.Equal(d.AvailabilityZones, want) {
 				t.Errorf("zones = %v, want %v", d.AvailabilityZones, want)
 			}
 			if want := []types.ServiceConnectivityType{"ipv4", "ipv6"}; !slices.Equal(d.SupportedIpAddressTypes, want) {
@@ -44,11 +44,11 @@ func TestDescribeVpcEndpointServicesListsTheGatewayServiceAsAWSDoes(t *testing.T
 	}
 }
 
-func TestTheServiceIsOfferedInTheZonesOfTheSeededSubnets(t *testing.T) {
-	sim := ec2sim.New(ec2sim.Options{Region: "eu-west-1", Throttle: ec2sim.ThrottleConfig{Disabled: true}})
-	if _, _, err := sim.SeedVPC("10.0.0.0/16", 2); err != nil {
-		t.Fatal(err)
-	}
+func TestTheServiceIsOfferedInTheZonesItIsConfiguredFor(t *testing.T) {
+	sim := ec2sim.New(ec2sim.Options{
+		Region: "eu-west-1", Throttle: ec2sim.ThrottleConfig{Disabled: true},
+		ServiceZones: []string{"eu-west-1b", "eu-west-1a"}, ServiceIPAddressTypes: []string{"ipv4"},
+	})
 	client := serve(t, sim, "eu-west-1")
 	out, err := client.DescribeVpcEndpointServices(context.Background(), &ec2.DescribeVpcEndpointServicesInput{})
 	mustOK(t, err)
@@ -58,6 +58,12 @@ func TestTheServiceIsOfferedInTheZonesOfTheSeededSubnets(t *testing.T) {
 	}
 	if want := []string{"eu-west-1a", "eu-west-1b"}; !slices.Equal(d.AvailabilityZones, want) {
 		t.Errorf("zones = %v, want %v", d.AvailabilityZones, want)
+	}
+	if want := []string{"euw1-az1", "euw1-az2"}; !slices.Equal(d.AvailabilityZoneIds, want) {
+		t.Errorf("zone IDs = %v, want %v", d.AvailabilityZoneIds, want)
+	}
+	if want := []types.ServiceConnectivityType{"ipv4"}; !slices.Equal(d.SupportedIpAddressTypes, want) {
+		t.Errorf("IP address types = %v, want %v", d.SupportedIpAddressTypes, want)
 	}
 }
 

@@ -20,6 +20,15 @@ type Fault struct {
 	ErrorCode string
 	// Latency is added to every call of the action, failed or not.
 	Latency time.Duration
+	// AfterApply makes a failing call run first: the action changes EC2's state, then the
+	// client gets ErrorCode instead of the action's answer, as when a response is lost on
+	// its way back. The SDK's retry then repeats a call that already took effect, and meets
+	// EC2's answer to that (InvalidPermission.Duplicate, InvalidGroup.Duplicate, the same
+	// endpoint for the same ClientToken, ...).
+	AfterApply bool
+	// Times, when positive, limits the fault to the action's next Times calls; it then
+	// removes itself. Zero leaves it in place until it is changed.
+	Times int
 }
 
 type faultInjector struct {
@@ -55,13 +64,26 @@ func (s *Simulator) Faults() map[string]Fault {
 	return maps.Clone(s.faults.byAction)
 }
 
+// lookup returns the fault for one call of action, counting it against the fault's Times.
 func (f *faultInjector) lookup(action string) Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if fault, ok := f.byAction[action]; ok {
-		return fault
+	key := action
+	fault, ok := f.byAction[key]
+	if !ok {
+		key = AllActions
+		fault = f.byAction[key]
 	}
-	return f.byAction[AllActions]
+	if fault.Times > 0 {
+		next := fault
+		next.Times--
+		if next.Times == 0 {
+			delete(f.byAction, key)
+		} else {
+			f.byAction[key] = next
+		}
+	}
+	return fault
 }
 
 // fails rolls the dice for one call.

@@ -5,11 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
 )
@@ -108,38 +106,4 @@ func TestInjectedLatencyDelaysTheResponse(t *testing.T) {
 	if elapsed := time.Since(start); elapsed < 50*time.Millisecond {
 		t.Errorf("call took %v, want at least the injected 50ms", elapsed)
 	}
-}
-
-func TestNewResourcesAreInvisibleUntilEventualConsistencyCatchesUp(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	h.sim.SetEventualConsistency(5 * time.Second)
-	group := h.createGroup(t, "vpce", tag("app", "gw"))
-	e := h.createEndpoint(t, group, func(in *ec2.CreateVpcEndpointInput) {
-		in.TagSpecifications = []types.TagSpecification{{ResourceType: types.ResourceTypeVpcEndpoint, Tags: []types.Tag{tag("app", "gw")}}}
-	})
-	byTag := []types.Filter{filterOf("tag:app", "gw")}
-
-	_, err := h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group}})
-	wantCode(t, err, "InvalidGroup.NotFound")
-	_, err = h.describeEndpoint(t, *e.VpcEndpointId)
-	wantCode(t, err, "InvalidVpcEndpointId.NotFound")
-	groups, err := h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: byTag})
-	mustOK(t, err)
-	endpoints, err := h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: byTag})
-	mustOK(t, err)
-	if len(groups.SecurityGroups)+len(endpoints.VpcEndpoints) != 0 {
-		t.Errorf("filtered lists show %d groups and %d endpoints before they propagated", len(groups.SecurityGroups), len(endpoints.VpcEndpoints))
-	}
-
-	h.clock.Advance(5 * time.Second)
-	_, err = h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group}})
-	mustOK(t, err)
-	endpoints, err = h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: byTag})
-	mustOK(t, err)
-	if len(endpoints.VpcEndpoints) != 1 {
-		t.Errorf("the endpoint is not listed once propagated")
-	}
-	_, err = h.client.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: e.VpcEndpointId, ResetPolicy: aws.Bool(true)})
-	mustOK(t, err)
 }

@@ -4,20 +4,42 @@ import (
 	"strings"
 )
 
+// maxFilterValues is how many filter values EC2 takes in one call: "The maximum number of
+// filter values specified on a single call is 200", as public reports quote EC2. The error
+// code is FilterLimitExceeded, EC2's code for too many filters or filter values
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html; reported
+// for DescribeInstances), but DescribeVpcEndpoints was reported answering
+// InvalidParameterValue with the same message; collections choose. The message speaks of the call, so the simulator counts the
+// values of all filters together, which also keeps every filter within 200 (AWS_FACTS.md).
+const maxFilterValues = 200
+
+const codeFilterLimitExceeded = "FilterLimitExceeded"
+
 // filter is one Filter.N of a Describe request: a name and the values any of which matches.
 type filter struct {
 	name   string
 	values []string
 }
 
-func parseFilters(q query) ([]filter, *apiError) {
+// parseFilters reads Filter.N; limitCode answers too many values ("" is
+// FilterLimitExceeded).
+func parseFilters(q query, limitCode string) ([]filter, *apiError) {
 	var out []filter
+	total := 0
 	for _, m := range q.members("Filter") {
 		name := q.get(m + ".Name")
 		if name == "" {
 			return nil, missingParameter(m + ".Name")
 		}
-		out = append(out, filter{name: name, values: q.strings(m + ".Value")})
+		f := filter{name: name, values: q.strings(m + ".Value")}
+		total += len(f.values)
+		out = append(out, f)
+	}
+	if total > maxFilterValues {
+		if limitCode == "" {
+			limitCode = codeFilterLimitExceeded
+		}
+		return nil, clientError(limitCode, "The maximum number of filter values specified on a single call is %d", maxFilterValues)
 	}
 	return out, nil
 }

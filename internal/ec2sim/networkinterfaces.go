@@ -21,6 +21,12 @@ type networkInterface struct {
 	groupIDs   []string
 	seq        uint64
 	tags       tagSet
+	pastTags   history[tagSet]
+	// visibleAt is when the interface's creation has propagated (see SetEventualConsistency).
+	visibleAt time.Time
+	// releaseAt is when an interface of a deleted endpoint is gone (see InterfaceLinger);
+	// zero while its endpoint lives.
+	releaseAt time.Time
 }
 
 type networkInterfaceXML struct {
@@ -57,7 +63,7 @@ type describeNetworkInterfacesResponse struct {
 
 // addInterface creates the endpoint's network interface in a subnet, with a private address
 // from that subnet and the endpoint's security groups. Callers hold s.mu.
-func (s *Simulator) addInterface(e *vpcEndpoint, sn *subnet) *networkInterface {
+func (s *Simulator) addInterface(e *vpcEndpoint, sn *subnet, now time.Time) *networkInterface {
 	ni := &networkInterface{
 		id:         s.newID("eni"),
 		endpointID: e.id,
@@ -69,6 +75,7 @@ func (s *Simulator) addInterface(e *vpcEndpoint, sn *subnet) *networkInterface {
 		groupIDs:   slices.Clone(e.groupIDs),
 		seq:        s.nextSeq(),
 		tags:       tagSet{},
+		visibleAt:  s.propagationTime(now),
 	}
 	s.interfaces[ni.id] = ni
 	return ni
@@ -97,11 +104,27 @@ func (s *Simulator) releaseInterface(id string) {
 	delete(s.interfaces, id)
 }
 
-func (s *Simulator) releaseInterfaces(e *vpcEndpoint) {
+// retireInterfaces detaches a deleted endpoint's interfaces. They outlive it by
+// InterfaceLinger, keeping their addresses and security groups: AWS_FACTS.md, "After
+// deletion, the endpoint's network interfaces may linger; DeleteSecurityGroup on its group
+// answers DependencyViolation until they are gone". Callers hold s.mu.
+func (s *Simulator) retireInterfaces(e *vpcEndpoint, deletedAt time.Time) {
 	for _, id := range e.interfaceIDs {
-		s.releaseInterface(id)
+		if ni, ok := s.interfaces[id]; ok {
+			ni.releaseAt = deletedAt.Add(s.interfaceLinger)
+		}
 	}
 	clear(e.interfaceIDs)
+}
+
+// releaseLingeringInterfaces deletes the interfaces of deleted endpoints whose time is up.
+// Callers hold s.mu.
+func (s *Simulator) releaseLingeringInterfaces(now time.Time) {
+	for id, ni := range s.interfaces {
+		if !ni.releaseAt.IsZero() && !now.Before(ni.releaseAt) {
+			s.releaseInterface(id)
+		}
+	}
 }
 
 func (s *Simulator) privateDNSName(a netip.Addr) string {
@@ -112,7 +135,7 @@ func (s *Simulator) privateDNSName(a netip.Addr) string {
 	return host + "." + s.region + ".compute.internal"
 }
 
-func (s *Simulator) interfaceXML(ni *networkInterface) networkInterfaceXML {
+func (s *Simulator) interfaceXML(ni *networkInterface, now time.Time) networkInterfaceXML {
 	dns := s.privateDNSName(ni.address)
 	x := networkInterfaceXML{
 		NetworkInterfaceID: ni.id,
@@ -130,7 +153,7 @@ func (s *Simulator) interfaceXML(ni *networkInterface) networkInterfaceXML {
 		SourceDestCheck:    true,
 		PrivateIPAddresses: []privateIPXML{{PrivateIPAddress: ni.address.String(), PrivateDNSName: dns, Primary: true}},
 		InterfaceType:      "vpc_endpoint",
-		Tags:               ni.tags.xml(),
+		Tags:               ni.pastTags.at(ni.tags, now).xml(),
 	}
 	for _, id := range ni.groupIDs {
 		name := ""
@@ -142,16 +165,27 @@ func (s *Simulator) interfaceXML(ni *networkInterface) networkInterfaceXML {
 	return x
 }
 
-func (s *Simulator) describeNetworkInterfaces(q query, _ time.Time) (response, *apiError) {
+func (s *Simulator) describeNetworkInterfaces(q query, now time.Time) (response, *apiError) {
 	one := func(f func(*networkInterface) string) func(*networkInterface) []string {
 		return func(ni *networkInterface) []string { return []string{f(ni)} }
 	}
 	c := collection[*networkInterface]{
-		idList: "NetworkInterfaceId", kind: kindInterface, minPage: 5,
-		lookup: func(id string) (*networkInterface, bool) { ni, ok := s.interfaces[id]; return ni, ok },
-		all:    func() []*networkInterface { return slices.Collect(maps.Values(s.interfaces)) },
-		seq:    func(ni *networkInterface) uint64 { return ni.seq },
-		tags:   func(ni *networkInterface) tagSet { return ni.tags },
+		idList: "NetworkInterfaceId", kind: kindInterface, pages: pages5To1000,
+		// DescribeNetworkInterfaces' MaxResults: "You cannot specify this parameter and the
+		// network interface IDs parameter in the same request"
+		// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html).
+		pagesExcludeIDs: true,
+		lookup: func(id string) (*networkInterface, bool) {
+			ni, ok := s.interfaces[id]
+			return ni, ok && propagated(ni.visibleAt, now)
+		},
+		all: func() []*networkInterface {
+			return slices.DeleteFunc(slices.Collect(maps.Values(s.interfaces)), func(ni *networkInterface) bool {
+				return !propagated(ni.visibleAt, now)
+			})
+		},
+		seq:  func(ni *networkInterface) uint64 { return ni.seq },
+		tags: func(ni *networkInterface) tagSet { return ni.pastTags.at(ni.tags, now) },
 		fields: filterFields[*networkInterface]{
 			"network-interface-id":         one(func(ni *networkInterface) string { return ni.id }),
 			"vpc-id":                       one(func(ni *networkInterface) string { return ni.vpcID }),
@@ -184,7 +218,7 @@ func (s *Simulator) describeNetworkInterfaces(q query, _ time.Time) (response, *
 	}
 	resp := &describeNetworkInterfacesResponse{NextToken: next}
 	for _, ni := range items {
-		resp.NetworkInterfaces = append(resp.NetworkInterfaces, s.interfaceXML(ni))
+		resp.NetworkInterfaces = append(resp.NetworkInterfaces, s.interfaceXML(ni, now))
 	}
 	return resp, nil
 }

@@ -117,3 +117,90 @@ func TestPaginationRefusesBadPageSizesAndTokens(t *testing.T) {
 	_, err = h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{NextToken: aws.String("not-a-token")})
 	wantCode(t, err, "InvalidPaginationToken")
 }
+
+func TestMaxResultsOutsideAnActionsRangeIsRefusedOrCapped(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	group := h.createGroup(t, "vpce")
+	e := h.createEndpoint(t, group)
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"DescribeSecurityGroups below 5", func() error {
+			_, err := h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(4)})
+			return err
+		}, "InvalidParameterValue"},
+		{"DescribeSecurityGroups above 1000", func() error {
+			_, err := h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(1001)})
+			return err
+		}, "InvalidParameterValue"},
+		{"DescribeSubnets at 1000", func() error {
+			_, err := h.client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(1000)})
+			return err
+		}, ""},
+		{"DescribeVpcEndpoints at 1", func() error {
+			_, err := h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(1)})
+			return err
+		}, ""},
+		{"DescribeVpcEndpoints above 1000, which EC2 caps", func() error {
+			_, err := h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{MaxResults: aws.Int32(5000)})
+			return err
+		}, ""},
+		{"DescribeNetworkInterfaces with IDs", func() error {
+			_, err := h.client.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{
+				NetworkInterfaceIds: e.NetworkInterfaceIds, MaxResults: aws.Int32(5),
+			})
+			return err
+		}, "InvalidParameterCombination"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { wantCode(t, c.call(), c.want) })
+	}
+}
+
+func TestAFilteredPageCanBeEmptyAndStillCarryANextToken(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for i := range 5 {
+		h.createGroup(t, fmt.Sprintf("other-%d", i))
+	}
+	match := h.createGroup(t, "match")
+	in := &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(5), Filters: []types.Filter{filterOf("group-name", "match")}}
+	first, err := h.client.DescribeSecurityGroups(ctx, in)
+	mustOK(t, err)
+	if len(first.SecurityGroups) != 0 || aws.ToString(first.NextToken) == "" {
+		t.Fatalf("first page: %d groups, next token %q; want none and a token", len(first.SecurityGroups), aws.ToString(first.NextToken))
+	}
+	p := ec2.NewDescribeSecurityGroupsPaginator(h.client, in)
+	pages, items := walk(t, p.HasMorePages, p.NextPage, func(o *ec2.DescribeSecurityGroupsOutput) (ids []string) {
+		for _, g := range o.SecurityGroups {
+			ids = append(ids, *g.GroupId)
+		}
+		return ids
+	})
+	if pages != 2 || items != 1 {
+		t.Errorf("walked %d pages and %d items, want 2 pages and only %s", pages, items, match)
+	}
+}
+
+func TestMoreThan200FilterValuesInACallAreRefused(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	values := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("sg-%017x", i)
+		}
+		return out
+	}
+	_, err := h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filterOf("group-id", values(200)...)}})
+	mustOK(t, err)
+	_, err = h.client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{
+		filterOf("group-id", values(150)...), filterOf("group-name", values(51)...),
+	}})
+	wantCode(t, err, "FilterLimitExceeded")
+	_, err = h.client.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []types.Filter{filterOf("vpc-endpoint-id", values(201)...)}})
+	wantCode(t, err, "InvalidParameterValue")
+}

@@ -2,9 +2,7 @@ package ec2sim
 
 import (
 	"fmt"
-	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 )
@@ -52,11 +50,12 @@ func (r ruleSpec) String() string {
 
 type securityGroupRule struct {
 	ruleSpec
-	id      string
-	groupID string
-	egress  bool
-	seq     uint64
-	tags    tagSet
+	id       string
+	groupID  string
+	egress   bool
+	seq      uint64
+	tags     tagSet
+	pastTags history[tagSet]
 }
 
 // addRules numbers and records rules on a group. Callers hold s.mu.
@@ -148,14 +147,14 @@ func parseProtocolPorts(q query, prefix string) (ruleSpec, *apiError) {
 
 // parsePermissions reads IpPermissions.N, or the older top-level IpProtocol/FromPort/ToPort/
 // CidrIp form, into atomic rules. Peer groups are looked up in the target group's VPC.
-func (s *Simulator) parsePermissions(q query, vpcID string) ([]ruleSpec, *apiError) {
+func (s *Simulator) parsePermissions(q query, vpcID string, now time.Time) ([]ruleSpec, *apiError) {
 	var specs []ruleSpec
 	for _, m := range q.members("IpPermissions") {
 		base, err := parseProtocolPorts(q, m+".")
 		if err != nil {
 			return nil, err
 		}
-		peers, err := s.parsePeers(q, m, base, vpcID)
+		peers, err := s.parsePeers(q, m, base, vpcID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +186,7 @@ func checkCIDR(cidr string, v4 bool) *apiError {
 	return nil
 }
 
-func (s *Simulator) parsePeers(q query, m string, base ruleSpec, vpcID string) ([]ruleSpec, *apiError) {
+func (s *Simulator) parsePeers(q query, m string, base ruleSpec, vpcID string, now time.Time) ([]ruleSpec, *apiError) {
 	var out []ruleSpec
 	for _, r := range q.members(m + ".IpRanges") {
 		spec := base
@@ -211,6 +210,9 @@ func (s *Simulator) parsePeers(q query, m string, base ruleSpec, vpcID string) (
 		if !strings.HasPrefix(spec.prefixListID, "pl-") {
 			return nil, clientError("InvalidPrefixListId.Malformed", "Invalid id: \"%s\" (expecting \"pl-...\")", spec.prefixListID)
 		}
+		if err := s.checkPrefixList(spec.prefixListID); err != nil {
+			return nil, err
+		}
 		out = append(out, spec)
 	}
 	// The SDK sends user-ID/group pairs as Groups.N; UserIdGroupPairs.N is accepted too.
@@ -218,7 +220,7 @@ func (s *Simulator) parsePeers(q query, m string, base ruleSpec, vpcID string) (
 	for _, r := range pairs {
 		spec := base
 		spec.description = q.get(r + ".Description")
-		g, err := s.peerGroup(q.get(r+".GroupId"), q.get(r+".GroupName"), vpcID)
+		g, err := s.peerGroup(q.get(r+".GroupId"), q.get(r+".GroupName"), vpcID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -228,146 +230,27 @@ func (s *Simulator) parsePeers(q query, m string, base ruleSpec, vpcID string) (
 	return out, nil
 }
 
-func (s *Simulator) peerGroup(id, name, vpcID string) (*securityGroup, *apiError) {
-	if id != "" {
-		g, ok := s.groups[id]
-		if err := kindGroup.check(id, ok); err != nil {
-			return nil, err
-		}
-		return g, nil
-	}
-	for _, g := range s.groups {
-		if name != "" && g.name == name && g.vpcID == vpcID {
-			return g, nil
-		}
-	}
-	return nil, clientError(kindGroup.notFound, "The security group '%s' does not exist", name)
-}
-
-type authorizeSecurityGroupIngressResponse struct {
-	responseHeader
-	Return bool                   `xml:"return"`
-	Rules  []securityGroupRuleXML `xml:"securityGroupRuleSet>item"`
-}
-
-type revokeSecurityGroupIngressResponse struct {
-	responseHeader
-	Return  bool              `xml:"return"`
-	Revoked []revokedRuleXML  `xml:"revokedSecurityGroupRuleSet>item"`
-	Unknown []ipPermissionXML `xml:"unknownIpPermissionSet>item"`
-}
-
-type describeSecurityGroupRulesResponse struct {
-	responseHeader
-	Rules     []securityGroupRuleXML `xml:"securityGroupRuleSet>item"`
-	NextToken string                 `xml:"nextToken,omitempty"`
-}
-
-// authorizeSecurityGroupIngress adds all the requested rules or none: one rule that already
-// exists (or appears twice) fails the whole request, as in EC2.
-func (s *Simulator) authorizeSecurityGroupIngress(q query, _ time.Time) (response, *apiError) {
-	g, err := s.groupForAction(q)
-	if err != nil {
-		return nil, err
-	}
-	specs, err := s.parsePermissions(q, g.vpcID)
-	if err != nil {
-		return nil, err
-	}
-	if len(specs) == 0 {
-		return nil, missingParameter("IpPermissions")
-	}
-	seen := map[ruleSpec]bool{}
-	for _, r := range g.ingress {
-		seen[r.identity()] = true
-	}
-	for _, spec := range specs {
-		if seen[spec.identity()] {
-			return nil, clientError(codeInvalidPermissionDuplicate, "the specified rule \"%s\" already exists", spec)
-		}
-		seen[spec.identity()] = true
-	}
-	if len(g.ingress)+len(specs) > maxIngressRules {
-		return nil, clientError(codeRulesLimitExceeded, "The maximum number of rules per security group has been reached.")
-	}
-	resp := &authorizeSecurityGroupIngressResponse{Return: true}
-	for _, r := range s.addRules(g, false, specs) {
-		resp.Rules = append(resp.Rules, s.ruleXML(r))
-	}
-	return resp, nil
-}
-
-// revokeSecurityGroupIngress removes rules named by SecurityGroupRuleId.N, or matching
-// IpPermissions. Permissions that match nothing are reported back rather than failing,
-// unless nothing matched at all, which EC2 answers with InvalidPermission.NotFound.
-func (s *Simulator) revokeSecurityGroupIngress(q query, _ time.Time) (response, *apiError) {
-	g, err := s.groupForAction(q)
-	if err != nil {
-		return nil, err
-	}
-	ruleIDs := q.strings("SecurityGroupRuleId")
-	hasPermissions := len(q.members("IpPermissions")) > 0 || q.has("IpProtocol")
-	if len(ruleIDs) > 0 && hasPermissions {
-		return nil, clientError(codeInvalidParameterCombination, "You may specify either IpPermissions or SecurityGroupRuleIds, not both.")
-	}
-	revoke := map[string]*securityGroupRule{}
-	var unknown []ruleSpec
-	if len(ruleIDs) > 0 {
-		for _, id := range ruleIDs {
-			r, ok := s.rules[id]
-			if err := kindRule.check(id, ok && r.groupID == g.id && !r.egress); err != nil {
-				return nil, err
+// peerGroup finds the group a rule admits traffic from: one that exists and, when it is in
+// another VPC, one the target's VPC is peered with. "To reference a security group in a
+// peer VPC, the VPC peering connection must be in the active state"
+// (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html);
+// without it EC2 answers InvalidGroup.NotFound "You have specified two resources that
+// belong to different networks.", as public reports quote it.
+func (s *Simulator) peerGroup(id, name, vpcID string, now time.Time) (*securityGroup, *apiError) {
+	if id == "" {
+		for _, g := range s.groups {
+			if name != "" && g.name == name && g.vpcID == vpcID && propagated(g.visibleAt, now) {
+				return g, nil
 			}
-			revoke[id] = r
 		}
-	} else {
-		specs, err := s.parsePermissions(q, g.vpcID)
-		if err != nil {
-			return nil, err
-		}
-		if len(specs) == 0 {
-			return nil, missingParameter("IpPermissions")
-		}
-		for _, spec := range specs {
-			i := slices.IndexFunc(g.ingress, func(r *securityGroupRule) bool { return r.identity() == spec.identity() })
-			if i < 0 {
-				unknown = append(unknown, spec)
-				continue
-			}
-			revoke[g.ingress[i].id] = g.ingress[i]
-		}
-		if len(revoke) == 0 {
-			return nil, clientError(codeInvalidPermissionNotFound, "The specified rule does not exist in this security group.")
-		}
+		return nil, clientError(kindGroup.notFound, "The security group '%s' does not exist", name)
 	}
-	resp := &revokeSecurityGroupIngressResponse{Return: true, Unknown: permissionsXML(unknown)}
-	for _, id := range slices.Sorted(maps.Keys(revoke)) {
-		resp.Revoked = append(resp.Revoked, revokedRuleXMLFrom(revoke[id]))
-		delete(s.rules, id)
-	}
-	g.ingress = slices.DeleteFunc(g.ingress, func(r *securityGroupRule) bool { return revoke[r.id] != nil })
-	return resp, nil
-}
-
-func (s *Simulator) describeSecurityGroupRules(q query, _ time.Time) (response, *apiError) {
-	c := collection[*securityGroupRule]{
-		idList: "SecurityGroupRuleId", kind: kindRule, minPage: 5,
-		lookup: func(id string) (*securityGroupRule, bool) { r, ok := s.rules[id]; return r, ok },
-		all:    func() []*securityGroupRule { return slices.Collect(maps.Values(s.rules)) },
-		seq:    func(r *securityGroupRule) uint64 { return r.seq },
-		tags:   func(r *securityGroupRule) tagSet { return r.tags },
-		fields: filterFields[*securityGroupRule]{
-			"group-id":               func(r *securityGroupRule) []string { return []string{r.groupID} },
-			"security-group-rule-id": func(r *securityGroupRule) []string { return []string{r.id} },
-		},
-	}
-	items, next, err := c.describe(q)
-	if err != nil {
+	g, ok := s.knownGroup(id, now)
+	if err := kindGroup.check(id, ok); err != nil {
 		return nil, err
 	}
-	resp := &describeSecurityGroupRulesResponse{NextToken: next}
-	for _, r := range items {
-		resp.Rules = append(resp.Rules, s.ruleXML(r))
+	if g.vpcID != vpcID && !s.peerings[[2]string{g.vpcID, vpcID}] {
+		return nil, clientError(kindGroup.notFound, "You have specified two resources that belong to different networks.")
 	}
-	return resp, nil
+	return g, nil
 }

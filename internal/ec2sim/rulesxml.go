@@ -1,6 +1,9 @@
 package ec2sim
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 type ipPermissionXML struct {
 	IPProtocol    string               `xml:"ipProtocol"`
@@ -114,7 +117,7 @@ func permissionsXML(specs []ruleSpec) []ipPermissionXML {
 	return out
 }
 
-func (s *Simulator) ruleXML(r *securityGroupRule) securityGroupRuleXML {
+func (s *Simulator) ruleXML(r *securityGroupRule, now time.Time) securityGroupRuleXML {
 	x := securityGroupRuleXML{
 		SecurityGroupRuleID:  r.id,
 		GroupID:              r.groupID,
@@ -128,7 +131,7 @@ func (s *Simulator) ruleXML(r *securityGroupRule) securityGroupRuleXML {
 		PrefixListID:         r.prefixListID,
 		Description:          r.description,
 		SecurityGroupRuleArn: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group-rule/%s", s.region, s.accountID, r.id),
-		Tags:                 r.tags.xml(),
+		Tags:                 r.pastTags.at(r.tags, now).xml(),
 	}
 	if r.referencedGroupID != "" {
 		x.ReferencedGroupInfo = &referencedGroupXML{GroupID: r.referencedGroupID, UserID: r.referencedUserID}

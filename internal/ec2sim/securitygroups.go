@@ -2,7 +2,6 @@ package ec2sim
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,11 +21,14 @@ type securityGroup struct {
 	name        string
 	description string
 	vpcID       string
-	createdAt   time.Time
-	seq         uint64
-	tags        tagSet
-	ingress     []*securityGroupRule
-	egress      []*securityGroupRule
+	// visibleAt is when the group's creation has propagated (see SetEventualConsistency).
+	visibleAt time.Time
+	seq       uint64
+	tags      tagSet
+	ingress   []*securityGroupRule
+	egress    []*securityGroupRule
+	// past is what reads see while changes to the group propagate.
+	past history[*securityGroup]
 }
 
 type securityGroupXML struct {
@@ -79,14 +81,14 @@ func (s *Simulator) securityGroupXML(g *securityGroup) securityGroupXML {
 }
 
 // addSecurityGroup records a group with EC2's default outbound rule (all traffic to
-// anywhere). Callers hold s.mu.
-func (s *Simulator) addSecurityGroup(name, description, vpcID string, tags tagSet, now time.Time) *securityGroup {
+// anywhere), visible to reads from visibleAt. Callers hold s.mu.
+func (s *Simulator) addSecurityGroup(name, description, vpcID string, tags tagSet, visibleAt time.Time) *securityGroup {
 	g := &securityGroup{
 		id:          s.newID("sg"),
 		name:        name,
 		description: description,
 		vpcID:       vpcID,
-		createdAt:   now,
+		visibleAt:   visibleAt,
 		seq:         s.nextSeq(),
 		tags:        tags,
 	}
@@ -137,6 +139,9 @@ func (s *Simulator) createSecurityGroup(q query, now time.Time) (response, *apiE
 	if err := kindVPC.check(vpcID, s.vpcs[vpcID] != nil); err != nil {
 		return nil, err
 	}
+	// Names are unique per VPC: a second group of the name is EC2's InvalidGroup.Duplicate
+	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), and so
+	// is a retried CreateSecurityGroup whose first attempt took effect.
 	for _, g := range s.groups {
 		if g.vpcID == vpcID && g.name == name {
 			return nil, clientError(codeInvalidGroupDuplicate, "The security group '%s' already exists for VPC '%s'", name, vpcID)
@@ -146,26 +151,28 @@ func (s *Simulator) createSecurityGroup(q query, now time.Time) (response, *apiE
 	if err != nil {
 		return nil, err
 	}
-	g := s.addSecurityGroup(name, description, vpcID, tags, now)
+	g := s.addSecurityGroup(name, description, vpcID, tags, s.propagationTime(now))
 	return &createSecurityGroupResponse{GroupID: g.id, SecurityGroupArn: s.securityGroupArn(g.id), Tags: g.tags.xml()}, nil
-}
-
-// visibleGroup finds a group a Describe call may see. Callers hold s.mu.
-func (s *Simulator) visibleGroup(id string, now time.Time) (*securityGroup, bool) {
-	g, ok := s.groups[id]
-	if !ok || !s.visible(g.createdAt, now) {
-		return nil, false
-	}
-	return g, true
 }
 
 func (s *Simulator) visibleGroupNamed(name string, now time.Time) bool {
 	for _, g := range s.groups {
-		if g.name == name && s.visible(g.createdAt, now) {
+		if g.name == name && propagated(g.visibleAt, now) {
 			return true
 		}
 	}
 	return false
+}
+
+// groupsAt lists the security groups as a read at now sees them. Callers hold s.mu.
+func (s *Simulator) groupsAt(now time.Time) []*securityGroup {
+	var out []*securityGroup
+	for id := range s.groups {
+		if g, ok := s.groupAt(id, now); ok {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (s *Simulator) describeSecurityGroups(q query, now time.Time) (response, *apiError) {
@@ -176,13 +183,9 @@ func (s *Simulator) describeSecurityGroups(q query, now time.Time) (response, *a
 		}
 	}
 	c := collection[*securityGroup]{
-		idList: "GroupId", kind: kindGroup, minPage: 5,
-		lookup: func(id string) (*securityGroup, bool) { return s.visibleGroup(id, now) },
-		all: func() []*securityGroup {
-			return slices.DeleteFunc(slices.Collect(maps.Values(s.groups)), func(g *securityGroup) bool {
-				return !s.visible(g.createdAt, now)
-			})
-		},
+		idList: "GroupId", kind: kindGroup, pages: pages5To1000,
+		lookup: func(id string) (*securityGroup, bool) { return s.groupAt(id, now) },
+		all:    func() []*securityGroup { return s.groupsAt(now) },
 		seq:    func(g *securityGroup) uint64 { return g.seq },
 		tags:   func(g *securityGroup) tagSet { return g.tags },
 		fields: s.securityGroupFilters(),
@@ -229,8 +232,8 @@ func (s *Simulator) securityGroupFilters() filterFields[*securityGroup] {
 	}
 }
 
-func (s *Simulator) deleteSecurityGroup(q query, _ time.Time) (response, *apiError) {
-	g, err := s.groupForAction(q)
+func (s *Simulator) deleteSecurityGroup(q query, now time.Time) (response, *apiError) {
+	g, err := s.groupForAction(q, now)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +253,11 @@ func (s *Simulator) deleteSecurityGroup(q query, _ time.Time) (response, *apiErr
 	return &deleteSecurityGroupResponse{Return: true, GroupID: g.id}, nil
 }
 
-// groupForAction finds the group named by GroupId, or by GroupName as EC2 still allows.
-// Callers hold s.mu.
-func (s *Simulator) groupForAction(q query) (*securityGroup, *apiError) {
+// groupForAction finds the group named by GroupId, or by GroupName as EC2 still allows,
+// once its creation has propagated. Callers hold s.mu.
+func (s *Simulator) groupForAction(q query, now time.Time) (*securityGroup, *apiError) {
 	if id := q.get("GroupId"); id != "" {
-		g, ok := s.groups[id]
+		g, ok := s.knownGroup(id, now)
 		if err := kindGroup.check(id, ok); err != nil {
 			return nil, err
 		}
@@ -265,7 +268,7 @@ func (s *Simulator) groupForAction(q query) (*securityGroup, *apiError) {
 		return nil, clientError(codeMissingParameter, "The request must contain the parameter groupName or groupId")
 	}
 	for _, g := range s.groups {
-		if g.name == name && g.name != defaultGroupName {
+		if g.name == name && g.name != defaultGroupName && propagated(g.visibleAt, now) {
 			return g, nil
 		}
 	}

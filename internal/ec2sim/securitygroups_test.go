@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
 )
 
 func (h *harness) describeGroup(t *testing.T, id string) types.SecurityGroup {
@@ -102,8 +104,8 @@ func TestDeleteSecurityGroupRemovesTheGroup(t *testing.T) {
 	wantCode(t, err, "InvalidGroup.NotFound")
 }
 
-func TestASecurityGroupUsedByAnEndpointCannotBeDeletedUntilTheEndpointIsGone(t *testing.T) {
-	h := newHarness(t)
+func TestASecurityGroupUsedByAnEndpointCannotBeDeletedUntilItsInterfacesAreGone(t *testing.T) {
+	h := newHarness(t, func(o *ec2sim.Options) { o.InterfaceLinger = 10 * time.Second })
 	ctx := context.Background()
 	group := h.createGroup(t, "vpce")
 	e := h.createEndpoint(t, group)
@@ -125,6 +127,12 @@ func TestASecurityGroupUsedByAnEndpointCannotBeDeletedUntilTheEndpointIsGone(t *
 	wantCode(t, deleteGroup(), "DependencyViolation")
 
 	h.clock.Advance(time.Second)
+	if got := h.endpointState(t, *e.VpcEndpointId); got != stateDeleted {
+		t.Fatalf("state = %s, want deleted", got)
+	}
+	wantCode(t, deleteGroup(), "DependencyViolation") // its interfaces linger
+
+	h.clock.Advance(10 * time.Second)
 	mustOK(t, deleteGroup())
 }
 

@@ -34,7 +34,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveSTS(w, action, requestID) {
 		return
 	}
-	resp, apiErr := s.call(r.Context(), action, query(r.Form))
+	resp, apiErr := s.call(withAccessKey(r.Context(), r), action, query(r.Form))
 	if apiErr != nil {
 		s.calls.record(action, apiErr.code)
 		writeError(w, requestID, apiErr)
@@ -49,7 +49,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // call runs one action through what stands between a client and EC2's state: injected
-// latency, the token buckets, injected errors, then the action itself.
+// latency, the token buckets, injected errors, IAM authorization, then the action itself,
+// and injected errors that replace the action's answer (Fault.AfterApply).
 func (s *Simulator) call(ctx context.Context, action string, q query) (response, *apiError) {
 	if action == "" {
 		return nil, clientError(codeMissingAction, "The request must contain the parameter Action")
@@ -71,8 +72,12 @@ func (s *Simulator) call(ctx context.Context, action string, q query) (response,
 	if !s.throttle.allow(action, s.clock()) {
 		return nil, errRequestLimitExceeded
 	}
-	if s.faults.fails(fault) {
+	failed := s.faults.fails(fault)
+	if failed && !fault.AfterApply {
 		return nil, injectedError(fault.ErrorCode)
+	}
+	if err := s.authorize(ctx, action, q); err != nil {
+		return nil, err
 	}
 	dryRun, _, err := q.boolean("DryRun")
 	if err != nil {
@@ -82,10 +87,16 @@ func (s *Simulator) call(ctx context.Context, action string, q query) (response,
 		return nil, errDryRun
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.clock()
 	s.settle(now)
-	return handler(s, q, now)
+	resp, apiErr := handler(s, q, now)
+	s.mu.Unlock()
+	if failed {
+		// Fault.AfterApply: the action has run and changed what it changes; its answer is
+		// lost on the way back and the client gets the injected error instead.
+		return nil, injectedError(fault.ErrorCode)
+	}
+	return resp, apiErr
 }
 
 // response is what an action handler returns; the server wraps it in EC2's envelope

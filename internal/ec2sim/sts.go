@@ -34,7 +34,7 @@ func (s *Simulator) serveSTS(w http.ResponseWriter, action, requestID string) bo
 	s.calls.record(action, codeOK)
 	resp := getCallerIdentityResponse{Namespace: stsNamespace, RequestID: requestID}
 	resp.Result.Account = s.accountID
-	resp.Result.Arn = "arn:aws:sts::" + s.accountID + ":assumed-role/agentcore-vpce-operator/simulated"
+	resp.Result.Arn = s.principalARN()
 	resp.Result.UserID = "AROASIMULATEDOPERATOR:simulated"
 	body, err := xml.Marshal(resp)
 	if err != nil {

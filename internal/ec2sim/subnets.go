@@ -22,6 +22,11 @@ type subnet struct {
 	seq   uint64
 	tags  tagSet
 	used  map[netip.Addr]bool
+	// ipv6CIDR is the subnet's IPv6 block, if it has one (see SetSubnetIPv6).
+	ipv6CIDR          netip.Prefix
+	ipv6AssociationID string
+	ipv6Only          bool
+	pastTags          history[tagSet]
 }
 
 func (sn *subnet) size() int { return 1 << (32 - sn.cidr.Bits()) }
@@ -29,20 +34,21 @@ func (sn *subnet) size() int { return 1 << (32 - sn.cidr.Bits()) }
 func (sn *subnet) freeAddresses() int { return sn.size() - reservedAddresses - len(sn.used) }
 
 type subnetXML struct {
-	SubnetID                    string   `xml:"subnetId"`
-	SubnetArn                   string   `xml:"subnetArn"`
-	State                       string   `xml:"state"`
-	VpcID                       string   `xml:"vpcId"`
-	OwnerID                     string   `xml:"ownerId"`
-	CidrBlock                   string   `xml:"cidrBlock"`
-	AvailableIPAddressCount     int      `xml:"availableIpAddressCount"`
-	AvailabilityZone            string   `xml:"availabilityZone"`
-	AvailabilityZoneID          string   `xml:"availabilityZoneId"`
-	DefaultForAz                bool     `xml:"defaultForAz"`
-	MapPublicIPOnLaunch         bool     `xml:"mapPublicIpOnLaunch"`
-	AssignIpv6AddressOnCreation bool     `xml:"assignIpv6AddressOnCreation"`
-	Ipv6Native                  bool     `xml:"ipv6Native"`
-	Tags                        []tagXML `xml:"tagSet>item"`
+	SubnetID                    string                        `xml:"subnetId"`
+	SubnetArn                   string                        `xml:"subnetArn"`
+	State                       string                        `xml:"state"`
+	VpcID                       string                        `xml:"vpcId"`
+	OwnerID                     string                        `xml:"ownerId"`
+	CidrBlock                   string                        `xml:"cidrBlock"`
+	AvailableIPAddressCount     int                           `xml:"availableIpAddressCount"`
+	AvailabilityZone            string                        `xml:"availabilityZone"`
+	AvailabilityZoneID          string                        `xml:"availabilityZoneId"`
+	DefaultForAz                bool                          `xml:"defaultForAz"`
+	MapPublicIPOnLaunch         bool                          `xml:"mapPublicIpOnLaunch"`
+	AssignIpv6AddressOnCreation bool                          `xml:"assignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociations   []ipv6CidrBlockAssociationXML `xml:"ipv6CidrBlockAssociationSet>item"`
+	Ipv6Native                  bool                          `xml:"ipv6Native"`
+	Tags                        []tagXML                      `xml:"tagSet>item"`
 }
 
 type createSubnetResponse struct {
@@ -56,22 +62,24 @@ type describeSubnetsResponse struct {
 	NextToken string      `xml:"nextToken,omitempty"`
 }
 
-func (s *Simulator) subnetXML(sn *subnet) subnetXML {
+func (s *Simulator) subnetXML(sn *subnet, now time.Time) subnetXML {
 	return subnetXML{
-		SubnetID:                sn.id,
-		SubnetArn:               fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.region, s.accountID, sn.id),
-		State:                   "available",
-		VpcID:                   sn.vpcID,
-		OwnerID:                 s.accountID,
-		CidrBlock:               sn.cidr.String(),
-		AvailableIPAddressCount: sn.freeAddresses(),
-		AvailabilityZone:        sn.zone.name,
-		AvailabilityZoneID:      sn.zone.id,
-		Tags:                    sn.tags.xml(),
+		SubnetID:                  sn.id,
+		SubnetArn:                 fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", s.region, s.accountID, sn.id),
+		State:                     "available",
+		VpcID:                     sn.vpcID,
+		OwnerID:                   s.accountID,
+		CidrBlock:                 sn.cidr.String(),
+		AvailableIPAddressCount:   sn.freeAddresses(),
+		AvailabilityZone:          sn.zone.name,
+		AvailabilityZoneID:        sn.zone.id,
+		Ipv6CidrBlockAssociations: sn.ipv6XML(),
+		Ipv6Native:                sn.ipv6Only,
+		Tags:                      sn.pastTags.at(sn.tags, now).xml(),
 	}
 }
 
-func (s *Simulator) createSubnet(q query, _ time.Time) (response, *apiError) {
+func (s *Simulator) createSubnet(q query, now time.Time) (response, *apiError) {
 	vpcID := q.get("VpcId")
 	if vpcID == "" {
 		return nil, missingParameter("VpcId")
@@ -101,7 +109,7 @@ func (s *Simulator) createSubnet(q query, _ time.Time) (response, *apiError) {
 		return nil, err
 	}
 	sn := s.addSubnet(v, cidr, zone, tags)
-	return &createSubnetResponse{Subnet: s.subnetXML(sn)}, nil
+	return &createSubnetResponse{Subnet: s.subnetXML(sn, now)}, nil
 }
 
 // subnetZone picks the zone a CreateSubnet asked for, or one at random as EC2 does.
@@ -161,13 +169,13 @@ func (s *Simulator) allocateAddress(sn *subnet) netip.Addr {
 	}
 }
 
-func (s *Simulator) describeSubnets(q query, _ time.Time) (response, *apiError) {
+func (s *Simulator) describeSubnets(q query, now time.Time) (response, *apiError) {
 	c := collection[*subnet]{
-		idList: "SubnetId", kind: kindSubnet, minPage: 5,
+		idList: "SubnetId", kind: kindSubnet, pages: pages5To1000,
 		lookup: func(id string) (*subnet, bool) { sn, ok := s.subnets[id]; return sn, ok },
 		all:    func() []*subnet { return slices.Collect(maps.Values(s.subnets)) },
 		seq:    func(sn *subnet) uint64 { return sn.seq },
-		tags:   func(sn *subnet) tagSet { return sn.tags },
+		tags:   func(sn *subnet) tagSet { return sn.pastTags.at(sn.tags, now) },
 		fields: filterFields[*subnet]{
 			"subnet-id":                  func(sn *subnet) []string { return []string{sn.id} },
 			"vpc-id":                     func(sn *subnet) []string { return []string{sn.vpcID} },
@@ -188,7 +196,7 @@ func (s *Simulator) describeSubnets(q query, _ time.Time) (response, *apiError) 
 	}
 	resp := &describeSubnetsResponse{NextToken: next}
 	for _, sn := range items {
-		resp.Subnets = append(resp.Subnets, s.subnetXML(sn))
+		resp.Subnets = append(resp.Subnets, s.subnetXML(sn, now))
 	}
 	return resp, nil
 }

@@ -94,45 +94,67 @@ func parseTagSpecifications(q query, resourceType string) (tagSet, *apiError) {
 	return tags, nil
 }
 
-// taggedResource finds the tags of any resource the simulator holds, by ID.
+// tagTarget is a resource's tags, and how to keep them as reads see them before a change.
+type tagTarget struct {
+	tags     *tagSet
+	remember func()
+}
+
+// taggedResource finds the current tags of any resource the simulator holds, by ID.
+// Callers hold s.mu.
 func (s *Simulator) taggedResource(id string) (*tagSet, *apiError) {
+	t, err := s.tagTargetFor(id, time.Time{}, false)
+	return t.tags, err
+}
+
+// tagTargetFor finds the tags of a resource a tagging call names, by ID. When propagating,
+// a security group, endpoint, interface or rule whose creation has not propagated at now is
+// not found, as EC2's eventual consistency page warns (see consistency.go). Callers hold
+// s.mu.
+func (s *Simulator) tagTargetFor(id string, now time.Time, propagating bool) (tagTarget, *apiError) {
+	known := func(visibleAt time.Time) bool { return !propagating || propagated(visibleAt, now) }
 	prefix, _, _ := strings.Cut(id, "-")
 	switch prefix {
 	case kindVPC.prefix:
 		if v, ok := s.vpcs[id]; ok {
-			return &v.tags, nil
+			return tagTarget{&v.tags, func() { s.rememberTags(&v.pastTags, v.tags, now) }}, nil
 		}
-		return nil, kindVPC.check(id, false)
+		return tagTarget{}, kindVPC.check(id, false)
 	case kindSubnet.prefix:
 		if sn, ok := s.subnets[id]; ok {
-			return &sn.tags, nil
+			return tagTarget{&sn.tags, func() { s.rememberTags(&sn.pastTags, sn.tags, now) }}, nil
 		}
-		return nil, kindSubnet.check(id, false)
+		return tagTarget{}, kindSubnet.check(id, false)
 	case kindGroup.prefix:
-		if g, ok := s.groups[id]; ok {
-			return &g.tags, nil
+		if g, ok := s.groups[id]; ok && known(g.visibleAt) {
+			return tagTarget{&g.tags, func() { s.rememberGroup(g, now) }}, nil
 		}
-		return nil, kindGroup.check(id, false)
+		return tagTarget{}, kindGroup.check(id, false)
 	case kindEndpoint.prefix:
-		if e, ok := s.endpoints[id]; ok {
-			return &e.tags, nil
+		if e, ok := s.endpoints[id]; ok && known(e.visibleAt) {
+			return tagTarget{&e.tags, func() { s.rememberEndpoint(e, now) }}, nil
 		}
-		return nil, kindEndpoint.check(id, false)
+		return tagTarget{}, kindEndpoint.check(id, false)
 	case kindInterface.prefix:
-		if ni, ok := s.interfaces[id]; ok {
-			return &ni.tags, nil
+		if ni, ok := s.interfaces[id]; ok && known(ni.visibleAt) {
+			return tagTarget{&ni.tags, func() { s.rememberTags(&ni.pastTags, ni.tags, now) }}, nil
 		}
-		return nil, kindInterface.check(id, false)
+		return tagTarget{}, kindInterface.check(id, false)
 	case kindRule.prefix:
-		if r, ok := s.rules[id]; ok {
-			return &r.tags, nil
+		if r, ok := s.rules[id]; ok && (!propagating || s.rulesSeen(s.groups[r.groupID], now)[id]) {
+			return tagTarget{&r.tags, func() { s.rememberTags(&r.pastTags, r.tags, now) }}, nil
 		}
-		return nil, kindRule.check(id, false)
+		return tagTarget{}, kindRule.check(id, false)
 	}
-	return nil, clientError(codeInvalidID, "The ID '%s' is not valid", id)
+	return tagTarget{}, clientError(codeInvalidID, "The ID '%s' is not valid", id)
 }
 
-func (s *Simulator) createTags(q query, _ time.Time) (response, *apiError) {
+// createTags adds or overwrites tags on every resource named, or on none: "When you specify
+// an existing tag key, the value is overwritten with the new value"
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html). Overwriting
+// a tag with the value it has changes nothing, so a retried CreateTags whose first attempt
+// took effect succeeds.
+func (s *Simulator) createTags(q query, now time.Time) (response, *apiError) {
 	ids := q.strings("ResourceId")
 	if len(ids) == 0 {
 		return nil, missingParameter("ResourceId")
@@ -145,13 +167,13 @@ func (s *Simulator) createTags(q query, _ time.Time) (response, *apiError) {
 		return nil, err
 	}
 	// EC2 tags all the resources or none of them.
-	targets := make([]*tagSet, 0, len(ids))
+	targets := make([]tagTarget, 0, len(ids))
 	for _, id := range ids {
-		t, err := s.taggedResource(id)
+		t, err := s.tagTargetFor(id, now, true)
 		if err != nil {
 			return nil, err
 		}
-		merged := maps.Clone(*t)
+		merged := maps.Clone(*t.tags)
 		if merged == nil {
 			merged = tagSet{}
 		}
@@ -164,17 +186,20 @@ func (s *Simulator) createTags(q query, _ time.Time) (response, *apiError) {
 		targets = append(targets, t)
 	}
 	for _, t := range targets {
-		if *t == nil {
-			*t = tagSet{}
+		t.remember()
+		merged := maps.Clone(*t.tags)
+		if merged == nil {
+			merged = tagSet{}
 		}
 		for _, tag := range tags {
-			(*t)[tag.key] = tag.value
+			merged[tag.key] = tag.value
 		}
+		*t.tags = merged
 	}
 	return acknowledged(), nil
 }
 
-func (s *Simulator) deleteTags(q query, _ time.Time) (response, *apiError) {
+func (s *Simulator) deleteTags(q query, now time.Time) (response, *apiError) {
 	ids := q.strings("ResourceId")
 	if len(ids) == 0 {
 		return nil, missingParameter("ResourceId")
@@ -183,26 +208,29 @@ func (s *Simulator) deleteTags(q query, _ time.Time) (response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	targets := make([]*tagSet, 0, len(ids))
+	targets := make([]tagTarget, 0, len(ids))
 	for _, id := range ids {
-		t, err := s.taggedResource(id)
+		t, err := s.tagTargetFor(id, now, true)
 		if err != nil {
 			return nil, err
 		}
 		targets = append(targets, t)
 	}
 	for _, t := range targets {
+		t.remember()
 		if len(tags) == 0 {
 			// No Tag parameter: EC2 removes every user tag.
-			*t = tagSet{}
+			*t.tags = tagSet{}
 			continue
 		}
+		kept := maps.Clone(*t.tags)
 		for _, tag := range tags {
 			// A tag given with a value is deleted only if the value matches.
-			if current, ok := (*t)[tag.key]; ok && (!tag.hasValue || current == tag.value) {
-				delete(*t, tag.key)
+			if current, ok := kept[tag.key]; ok && (!tag.hasValue || current == tag.value) {
+				delete(kept, tag.key)
 			}
 		}
+		*t.tags = kept
 	}
 	return acknowledged(), nil
 }

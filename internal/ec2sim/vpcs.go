@@ -18,6 +18,10 @@ type vpc struct {
 	defaultGroupID string
 	seq            uint64
 	tags           tagSet
+	pastTags       history[tagSet]
+	// dnsSupport and dnsHostnames are the VPC attributes enableDnsSupport and
+	// enableDnsHostnames (see vpcattributes.go).
+	dnsSupport, dnsHostnames bool
 }
 
 type vpcXML struct {
@@ -49,7 +53,7 @@ type describeVpcsResponse struct {
 	NextToken string   `xml:"nextToken,omitempty"`
 }
 
-func (s *Simulator) vpcXML(v *vpc, state string) vpcXML {
+func (s *Simulator) vpcXML(v *vpc, state string, now time.Time) vpcXML {
 	return vpcXML{
 		VpcID:     v.id,
 		OwnerID:   s.accountID,
@@ -60,7 +64,7 @@ func (s *Simulator) vpcXML(v *vpc, state string) vpcXML {
 		}},
 		DhcpOptionsID:   v.dhcpOptionsID,
 		InstanceTenancy: "default",
-		Tags:            v.tags.xml(),
+		Tags:            v.pastTags.at(v.tags, now).xml(),
 	}
 }
 
@@ -89,13 +93,20 @@ func (s *Simulator) createVpc(q query, now time.Time) (response, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	v := s.addVPC(cidr, tags, now)
+	// A VPC that is not a default VPC, and not made by the console's VPC wizard, starts
+	// with enableDnsSupport on and enableDnsHostnames off: "By default, both attributes are
+	// set to true in a default VPC or a VPC created by the VPC wizard"
+	// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-dns.html#vpc-dns-support).
+	v := s.addVPC(cidr, tags, vpcDNS{support: true}, now)
 	// EC2 answers CreateVpc while the VPC is still being set up.
-	return &createVpcResponse{Vpc: s.vpcXML(v, "pending")}, nil
+	return &createVpcResponse{Vpc: s.vpcXML(v, "pending", now)}, nil
 }
 
+// vpcDNS are a VPC's DNS attributes.
+type vpcDNS struct{ support, hostnames bool }
+
 // addVPC creates a VPC with its default security group, as EC2 does. Callers hold s.mu.
-func (s *Simulator) addVPC(cidr netip.Prefix, tags tagSet, now time.Time) *vpc {
+func (s *Simulator) addVPC(cidr netip.Prefix, tags tagSet, dns vpcDNS, now time.Time) *vpc {
 	v := &vpc{
 		id:            s.newID("vpc"),
 		cidr:          cidr,
@@ -103,19 +114,21 @@ func (s *Simulator) addVPC(cidr netip.Prefix, tags tagSet, now time.Time) *vpc {
 		dhcpOptionsID: s.newID("dopt"),
 		seq:           s.nextSeq(),
 		tags:          tags,
+		dnsSupport:    dns.support,
+		dnsHostnames:  dns.hostnames,
 	}
 	s.vpcs[v.id] = v
 	v.defaultGroupID = s.addDefaultSecurityGroup(v.id, now).id
 	return v
 }
 
-func (s *Simulator) describeVpcs(q query, _ time.Time) (response, *apiError) {
+func (s *Simulator) describeVpcs(q query, now time.Time) (response, *apiError) {
 	c := collection[*vpc]{
-		idList: "VpcId", kind: kindVPC, minPage: 5,
+		idList: "VpcId", kind: kindVPC, pages: pages5To1000,
 		lookup: func(id string) (*vpc, bool) { v, ok := s.vpcs[id]; return v, ok },
 		all:    func() []*vpc { return slices.Collect(maps.Values(s.vpcs)) },
 		seq:    func(v *vpc) uint64 { return v.seq },
-		tags:   func(v *vpc) tagSet { return v.tags },
+		tags:   func(v *vpc) tagSet { return v.pastTags.at(v.tags, now) },
 		fields: filterFields[*vpc]{
 			"vpc-id":                            func(v *vpc) []string { return []string{v.id} },
 			"cidr":                              func(v *vpc) []string { return []string{v.cidr.String()} },
@@ -132,7 +145,7 @@ func (s *Simulator) describeVpcs(q query, _ time.Time) (response, *apiError) {
 	}
 	resp := &describeVpcsResponse{NextToken: next}
 	for _, v := range items {
-		resp.Vpcs = append(resp.Vpcs, s.vpcXML(v, "available"))
+		resp.Vpcs = append(resp.Vpcs, s.vpcXML(v, "available", now))
 	}
 	return resp, nil
 }
@@ -141,6 +154,10 @@ func (s *Simulator) describeVpcs(q query, _ time.Time) (response, *apiError) {
 // azCount Availability Zones (a, b, c, ...), /24 subnets where the VPC is large enough. It
 // bypasses throttling, faults and call counts: it sets the scene rather than exercising the
 // API.
+//
+// The seeded VPC is one prepared for interface endpoints with private DNS: both DNS
+// attributes are on, as in a VPC made by the console's VPC wizard, where CreateVpc leaves
+// enableDnsHostnames off. Its subnets are IPv4-only (see SetSubnetIPv6).
 func (s *Simulator) SeedVPC(cidr string, azCount int) (vpcID string, subnetIDs []string, err error) {
 	if azCount < 1 || azCount > len(s.zones) {
 		return "", nil, fmt.Errorf("seeding vpc: azCount %d outside 1..%d for region %s", azCount, len(s.zones), s.region)
@@ -156,7 +173,7 @@ func (s *Simulator) SeedVPC(cidr string, azCount int) (vpcID string, subnetIDs [
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	v := s.addVPC(prefix, tagSet{}, now)
+	v := s.addVPC(prefix, tagSet{}, vpcDNS{support: true, hostnames: true}, now)
 	for i := range azCount {
 		block, ok := nthSubnet(prefix, bits, i)
 		if !ok {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/agentcore-io/vpce-operator/internal/iampolicy"
 )
 
 // Defaults of Options.
@@ -150,12 +152,19 @@ func (e *Env) startControlPlane() error {
 func (e *Env) startSimulator(ctx context.Context) error {
 	bin := e.Options.Paths.Binary("ec2sim")
 	e.out.Step("Starting the EC2 API simulator (%s)", Rel(bin))
+	policyFile, err := e.renderIAMPolicy()
+	if err != nil {
+		return err
+	}
 	sim, err := startSimulator(ctx, bin, e.Options.WorkDir, SimulatorOptions{
 		Region: e.Options.Region, PendingDelay: e.Options.PendingDelay, DeletingDelay: e.Options.DeletingDelay,
+		InterfaceLinger: interfaceLinger, IAMPolicyFile: policyFile, IAMAccessKey: managerAccessKey,
 	})
 	if err != nil {
 		return err
 	}
+	e.out.Detail("the simulator authorizes the operator's calls against %s, rendered for cluster %s (%s), as AWS would for its IAM role",
+		iampolicy.TemplatePath, e.Options.ClusterName, Rel(policyFile))
 	e.Simulator = sim
 	e.out.Detail("EC2 API: %s (region %s); log: %s", sim.URL, sim.Region, Rel(sim.LogPath))
 	e.out.Detail("seeded VPC %s with subnets %s", sim.VPCID, strings.Join(sim.SubnetIDs, ", "))
@@ -239,4 +248,26 @@ func (p Progress) Detail(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(p.W, "    "+format+"\n", args...)
+}
+
+// interfaceLinger is how long the demo's deleted endpoints keep their
+// network interfaces (AWS: minutes); the managed group waits for them.
+const interfaceLinger = 5 * time.Second
+
+// renderIAMPolicy writes the shipped IAM policy rendered for the demo's
+// cluster, as make iam-policy does for IRSA, into the work directory.
+func (e *Env) renderIAMPolicy() (string, error) {
+	template, err := os.ReadFile(filepath.Join(e.Options.Paths.RepoRoot, iampolicy.TemplatePath))
+	if err != nil {
+		return "", fmt.Errorf("reading the IAM policy: %w", err)
+	}
+	rendered, err := iampolicy.Render(template, e.Options.ClusterName)
+	if err != nil {
+		return "", fmt.Errorf("rendering the IAM policy for cluster %s: %w", e.Options.ClusterName, err)
+	}
+	path := filepath.Join(e.Options.WorkDir, "iam-policy.json")
+	if err := os.WriteFile(path, rendered, 0o600); err != nil {
+		return "", fmt.Errorf("writing the IAM policy: %w", err)
+	}
+	return path, nil
 }

@@ -28,6 +28,10 @@ type Manager struct {
 	proc      *process
 }
 
+// managerAccessKey signs the manager's calls; the simulator checks those
+// against the operator's IAM policy.
+const managerAccessKey = "AKIDLOCALDEMO"
+
 // startManager runs the manager binary against the API server in kubeconfig
 // and the EC2 API at ec2URL, with dummy AWS credentials, and waits until it
 // reports ready.
@@ -48,7 +52,7 @@ func startManager(ctx context.Context, binary, workDir, kubeconfig, ec2URL strin
 		"KUBECONFIG=" + kubeconfig,
 		// The simulator accepts any credentials; these keep the SDK's default
 		// chain from looking for real ones (shared config, IMDS).
-		"AWS_ACCESS_KEY_ID=AKIDLOCALDEMO",
+		"AWS_ACCESS_KEY_ID=" + managerAccessKey,
 		"AWS_SECRET_ACCESS_KEY=local-demo-secret",
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_REGION=" + opts.Region,

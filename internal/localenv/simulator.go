@@ -28,6 +28,13 @@ type SimulatorOptions struct {
 	PendingDelay time.Duration
 	// DeletingDelay is how long a deleted endpoint stays deleting.
 	DeletingDelay time.Duration
+	// InterfaceLinger is how long a deleted endpoint's network interfaces
+	// (and so its security group) outlive it.
+	InterfaceLinger time.Duration
+	// IAMPolicyFile is the operator's IAM policy the simulator enforces on
+	// the calls signed with IAMAccessKey.
+	IAMPolicyFile string
+	IAMAccessKey  string
 }
 
 // Simulator is the ec2sim binary running as a child process, seeded with a
@@ -66,6 +73,10 @@ func startSimulator(ctx context.Context, binary, workDir string, opts SimulatorO
 		"--seed-vpc", "--seed-output", seedPath,
 		"--pending-delay", opts.PendingDelay.String(),
 		"--deleting-delay", opts.DeletingDelay.String(),
+		"--interface-linger", opts.InterfaceLinger.String(),
+	}
+	if opts.IAMPolicyFile != "" {
+		args = append(args, "--iam-policy", opts.IAMPolicyFile, "--iam-access-key", opts.IAMAccessKey)
 	}
 	proc, err := startProcess("ec2sim", binary, args, nil, filepath.Join(workDir, SimulatorLogFile))
 	if err != nil {
