@@ -34,13 +34,19 @@ func endpointKey(p *v1alpha1.GatewayAccessPolicy) types.NamespacedName {
 	return types.NamespacedName{Namespace: ns, Name: p.Spec.EndpointRef.Name}
 }
 
-// SetupIndexes registers the field indexes both reconcilers use; call it
-// once per manager, before SetupWithManager.
-func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
-	if err := setupAdoptionIndex(ctx, mgr); err != nil {
+// SetupIndexes registers the field indexes both reconcilers use with the
+// manager's cache (or any cache: the tests that call Reconcile directly
+// index their own); call it once, before the reconcilers run.
+func SetupIndexes(ctx context.Context, indexer client.FieldIndexer) error {
+	if err := indexer.IndexField(ctx, &v1alpha1.GatewayEndpoint{}, adoptEndpointIndex, func(o client.Object) []string {
+		if id := o.(*v1alpha1.GatewayEndpoint).Spec.AdoptEndpointID; id != "" {
+			return []string{id}
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
-	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.GatewayAccessPolicy{}, endpointRefIndex, func(o client.Object) []string {
+	return indexer.IndexField(ctx, &v1alpha1.GatewayAccessPolicy{}, endpointRefIndex, func(o client.Object) []string {
 		return []string{endpointKey(o.(*v1alpha1.GatewayAccessPolicy)).String()}
 	})
 }

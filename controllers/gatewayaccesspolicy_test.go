@@ -223,7 +223,7 @@ func TestAPolicyOverTheLimitIsRefusedAloneAndTheLastPolicyGoneDeniesAll(t *testi
 	h.waitReady(big1, 30*time.Second)
 	h.g.Eventually(h.conditionOf(big2, v1alpha1.ConditionApplied), 10*time.Second, 100*time.Millisecond).
 		Should(And(HavePrefix("False/PolicyTooLarge"), ContainSubstring("characters")))
-	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionReady)()).To(HavePrefix("True/"))
+	h.waitReady(ge, 30*time.Second)
 	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionStalled)()).To(Equal("absent"))
 	h.g.Expect(h.conditionOf(small, v1alpha1.ConditionReady)()).To(HavePrefix("True/"), "the statement already applied stays in force")
 	h.g.Expect(h.get(ge).(*v1alpha1.GatewayEndpoint).Status.Policy.RefusedPolicies).To(Equal(int32(1)))

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,6 +94,17 @@ type GatewayEndpointReconciler struct {
 	// the write guard.
 	ConsistencyLag time.Duration
 	writes         *writeGuard
+
+	initOnce sync.Once
+}
+
+// init makes the reconciler's own state; Reconcile and SetupWithManager
+// call it, so a reconciler built by hand (as the direct tests do) works too.
+func (r *GatewayEndpointReconciler) init() {
+	r.initOnce.Do(func() {
+		r.policyWrites = newPolicyWrites(cmp.Or(r.PolicyWriteInterval, 30*time.Second), cmp.Or(r.PolicyWriteBurst, 2))
+		r.writes = newWriteGuard()
+	})
 }
 
 // endpointScope is one reconcile's working state.
@@ -137,6 +149,7 @@ func (s *endpointScope) condition(condType string, status metav1.ConditionStatus
 // Reconcile brings AWS in line with one GatewayEndpoint: security group,
 // endpoint, policy, then one status patch.
 func (r *GatewayEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	r.init()
 	log := ctrl.LoggerFrom(ctx)
 	ge := &v1alpha1.GatewayEndpoint{}
 	if err := r.Get(ctx, req.NamespacedName, ge); err != nil {
@@ -289,8 +302,7 @@ func jitter(d time.Duration) time.Duration {
 
 // SetupWithManager registers the controller and its watches.
 func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.policyWrites = newPolicyWrites(r.PolicyWriteInterval, r.PolicyWriteBurst)
-	r.writes = newWriteGuard()
+	r.init()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.GatewayEndpoint{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{},

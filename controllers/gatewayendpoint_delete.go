@@ -22,9 +22,6 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 	if !controllerutil.ContainsFinalizer(ge, v1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	r.lost.forget(ge.UID)
-	r.policyWrites.forget(ge.UID)
-	r.verifiedRegions.Delete(ge.UID)
 	if ge.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain {
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "Retained", "Delete",
 			"Deletion policy Retain: left endpoint %s and its security group in AWS", ge.Status.EndpointID)
@@ -134,6 +131,10 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 }
 
 func (r *GatewayEndpointReconciler) removeFinalizer(ctx context.Context, ge *v1alpha1.GatewayEndpoint) error {
+	r.lost.forget(ge.UID)
+	r.policyWrites.forget(ge.UID)
+	r.verifiedRegions.Delete(ge.UID)
+	r.writes.converged(ge.UID)
 	patch := client.MergeFrom(ge.DeepCopy())
 	controllerutil.RemoveFinalizer(ge, v1alpha1.Finalizer)
 	if err := r.Patch(ctx, ge, patch); err != nil {

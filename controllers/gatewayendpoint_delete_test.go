@@ -81,7 +81,9 @@ func TestRetainingAnEndpointLeavesItAndItsGroupInAWS(t *testing.T) {
 }
 
 func TestDeletingAnEndpointThatAWSAlreadyLostCompletes(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
+	// EC2 no longer listing it might be eventual consistency: the deletion
+	// waits the lost-endpoint grace before it lets the object go.
+	h := newHarness(t, harnessOptions{lostEndpointGrace: 3 * time.Second})
 	ge := h.endpoint("lost")
 	h.create(ge)
 	h.waitReady(ge, 30*time.Second)

@@ -136,10 +136,25 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		}
 	}
 
+	if reprovisions(change) {
+		// EC2 sends the endpoint back to pending for these changes; it is
+		// not Ready until it is available again.
+		s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
+			fmt.Sprintf("Endpoint %s was modified (%s); EC2 re-provisions it, which takes 2 to 5 minutes.", ep.ID, change.String()))
+		r.policyCondition(s, d)
+		return nil
+	}
 	msg := fmt.Sprintf("Endpoint %s is available in %d subnets.", ep.ID, len(ep.SubnetIDs))
 	s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionTrue, v1alpha1.ReasonAvailable, msg)
 	r.policyCondition(s, d)
 	return nil
+}
+
+// reprovisions says whether a written change sends the endpoint back to
+// pending: subnets, IP address type and private DNS do
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html).
+func reprovisions(ch awsclient.EndpointChange) bool {
+	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs) > 0 || ch.IPAddressType != "" || ch.PrivateDNSEnabled != nil
 }
 
 // modifyEndpoint sends change in one ModifyVpcEndpoint and reports whether

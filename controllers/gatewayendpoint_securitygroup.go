@@ -84,12 +84,12 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	if err := s.cloud.AuthorizeIngress(ctx, group.ID, authorize); err != nil {
 		// Right after creation our own group may not be visible yet (eventual
 		// consistency); a missing source group needs a human.
-		switch awsclient.Code(err) {
-		case awsclient.CodeGroupNotFound:
+		switch code := awsclient.Code(err); {
+		case code == awsclient.CodeGroupNotFound:
 			if !strings.Contains(awsclient.Message(err), group.ID) {
 				return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A source security group in spec.securityGroup.managed.allowedSources does not exist (or is in another VPC without peering): %s", awsclient.Message(err))
 			}
-		case awsclient.CodePrefixListNotFound:
+		case strings.EqualFold(code, awsclient.CodePrefixListNotFound):
 			return nil, stalled(v1alpha1.ReasonSecurityGroupError, "A prefix list in spec.securityGroup.managed.allowedSources does not exist: %s", awsclient.Message(err))
 		}
 		return nil, err

@@ -29,12 +29,12 @@ func TestBadInputTheCRDCannotCatchStallsTheEndpointWithoutRetryingInALoop(t *tes
 		name:    "missing-subnet",
 		mutate:  func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.SubnetIDs = []string{missingSubnet} },
 		reason:  v1alpha1.ReasonInvalidSpec,
-		message: "(InvalidSubnetID.NotFound): The subnet ID '" + missingSubnet + "' does not exist",
+		message: "Fix spec.subnetIDs: subnet " + missingSubnet + " does not exist in " + region,
 	}, {
 		name:    "foreign-subnet",
 		mutate:  func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.SubnetIDs = foreignSubnets },
 		reason:  v1alpha1.ReasonInvalidSpec,
-		message: "(InvalidParameter): The subnet ID '" + foreignSubnets[0] + "' does not belong to VPC '" + h.vpcID + "'",
+		message: "Fix spec.subnetIDs: subnet " + foreignSubnets[0] + " is in ",
 	}, {
 		name: "missing-group",
 		mutate: func(ge *v1alpha1.GatewayEndpoint) {
@@ -72,7 +72,7 @@ func TestAStalledEndpointBecomesReadyOnceItsSpecIsFixed(t *testing.T) {
 	ge := h.endpoint("fixed", func(ge *v1alpha1.GatewayEndpoint) { ge.Spec.SubnetIDs = []string{missingSubnet} })
 	h.create(ge)
 	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
-		Should(ContainSubstring("InvalidSubnetID.NotFound"))
+		Should(ContainSubstring("subnet " + missingSubnet + " does not exist"))
 
 	h.update(ge, func() { ge.Spec.SubnetIDs = h.subnets })
 	h.waitReady(ge, 30*time.Second)

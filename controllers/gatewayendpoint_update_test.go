@@ -50,18 +50,17 @@ func TestReplacingTheAllowedSourcesAuthorizesTheNewRulesBeforeRevokingTheOld(t *
 	h.g.Expect(h.ingress(groupID)).To(ConsistOf("tcp/443-443 from " + h.agentsSG))
 	h.sim.ResetCalls()
 
-	// The simulator takes any well-formed prefix list ID, as it keeps no
-	// prefix lists of its own.
+	prefixList := h.sim.AddPrefixList("agents")
 	h.update(ge, func() {
 		ge.Spec.SecurityGroup.Managed.AllowedSources = v1alpha1.AllowedSources{
-			CIDRs: []string{"10.0.0.0/16"}, PrefixListIDs: []string{"pl-0123456789abcdef0"},
+			CIDRs: []string{"10.0.0.0/16"}, PrefixListIDs: []string{prefixList},
 		}
 	})
 	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionSecurityGroupReady), 30*time.Second, 100*time.Millisecond).
 		Should(ContainSubstring("from 2 sources"))
 	h.waitReady(ge, 10*time.Second)
 
-	h.g.Expect(h.ingress(groupID)).To(ConsistOf("tcp/443-443 from 10.0.0.0/16", "tcp/443-443 from pl-0123456789abcdef0"))
+	h.g.Expect(h.ingress(groupID)).To(ConsistOf("tcp/443-443 from 10.0.0.0/16", "tcp/443-443 from "+prefixList))
 	h.g.Expect(h.succeeded("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress")).To(Equal([]string{
 		"AuthorizeSecurityGroupIngress", // at creation
 		"AuthorizeSecurityGroupIngress",

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
@@ -155,16 +154,6 @@ func (r *GatewayEndpointReconciler) olderClaimant(ctx context.Context, ge *v1alp
 		return oldest.Namespace + "/" + oldest.Name, nil
 	}
 	return "", nil
-}
-
-// setupAdoptionIndex registers adoptEndpointIndex.
-func setupAdoptionIndex(ctx context.Context, mgr ctrl.Manager) error {
-	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.GatewayEndpoint{}, adoptEndpointIndex, func(o client.Object) []string {
-		if id := o.(*v1alpha1.GatewayEndpoint).Spec.AdoptEndpointID; id != "" {
-			return []string{id}
-		}
-		return nil
-	})
 }
 
 // withoutOwnershipTags drops the ownership tags from tags to re-apply: they

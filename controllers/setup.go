@@ -79,7 +79,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			}
 		}
 	})
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	if err := (&GatewayEndpointReconciler{

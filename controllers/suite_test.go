@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,19 +35,24 @@ import (
 	"github.com/agentcore-io/vpce-operator/controllers"
 	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
 	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
+	"github.com/agentcore-io/vpce-operator/internal/iampolicy"
 	"github.com/agentcore-io/vpce-operator/internal/testenv"
 )
 
 const (
 	region      = "us-east-1"
 	clusterName = "test-cluster"
+	// operatorAccessKey signs the operator's calls, which the simulator
+	// authorizes against the shipped IAM policy; the tests' own calls (a
+	// person, another tool) use another key and are not restricted.
+	operatorAccessKey = "AKIDOPERATOR"
 )
 
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	// The SDK's default chain needs credentials; the simulator accepts any.
-	os.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	os.Setenv("AWS_ACCESS_KEY_ID", operatorAccessKey)
 	os.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	if os.Getenv("TEST_LOG") != "" {
@@ -84,6 +90,24 @@ type harnessOptions struct {
 	// regionURLs sends the EC2 calls of other regions than the harness's to
 	// other simulators.
 	regionURLs map[string]string
+	// iamPolicy is the operator's IAM policy the simulator enforces
+	// (default: config/iam/policy.json rendered for the test cluster).
+	iamPolicy []byte
+}
+
+// shippedIAMPolicy is config/iam/policy.json rendered for the test cluster,
+// as make iam-policy renders it for IRSA.
+func shippedIAMPolicy(t testing.TB) []byte {
+	t.Helper()
+	template, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), iampolicy.TemplatePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, err := iampolicy.Render(template, clusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rendered
 }
 
 // harness is an EC2 simulator over HTTP, a running manager wired to it as in
@@ -109,14 +133,35 @@ type harness struct {
 
 var namespaceSeq atomic.Int64
 
+// testNamespace is a namespace name of the test's own, unique in the run.
+func testNamespace(t testing.TB) string {
+	name := fmt.Sprintf("t%d-%s", namespaceSeq.Add(1), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
+	if len(name) > 50 {
+		name = name[:50]
+	}
+	return strings.TrimRight(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, name), "-")
+}
+
 func newHarness(t testing.TB, opts harnessOptions) *harness {
 	t.Helper()
 	if opts.pendingDelay == 0 {
 		opts.pendingDelay = time.Second
 	}
+	if opts.iamPolicy == nil {
+		opts.iamPolicy = shippedIAMPolicy(t)
+	}
 	sim := ec2sim.New(ec2sim.Options{
-		Region: region, PendingDelay: opts.pendingDelay, DeletingDelay: time.Second,
+		Region: region, PendingDelay: opts.pendingDelay, DeletingDelay: time.Second, InterfaceLinger: time.Second,
 		Throttle: ec2sim.ThrottleConfig{Disabled: !opts.throttle},
+		// Every call is authorized against the shipped IAM policy, rendered
+		// for the test cluster as for IRSA: a permission the operator lacks
+		// fails the tests as it would fail on AWS.
+		IAM: &ec2sim.IAMConfig{Policy: opts.iamPolicy, AccessKeyID: operatorAccessKey},
 	})
 	log := &requestLog{}
 	srv := httptest.NewServer(log.wrap(sim))
@@ -138,16 +183,7 @@ func newHarness(t testing.TB, opts harnessOptions) *harness {
 	h := &harness{t: t, g: NewWithT(t), sim: sim, url: srv.URL, ec2: api, k8s: env.Client,
 		vpcID: vpcID, subnets: subnets, opts: opts, agentsSG: aws.ToString(agents.GroupId), log: log}
 	sim.ResetCalls()
-	h.namespace = fmt.Sprintf("t%d-%s", namespaceSeq.Add(1), strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")))
-	if len(h.namespace) > 50 {
-		h.namespace = h.namespace[:50]
-	}
-	h.namespace = strings.TrimRight(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
-			return r
-		}
-		return '-'
-	}, h.namespace), "-")
+	h.namespace = testNamespace(t)
 	h.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(h.namespace, nil))).To(Succeed())
 	h.namespaces = []string{h.namespace}
 	for suffix, labels := range opts.extraNamespaces {

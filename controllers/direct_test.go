@@ -1,0 +1,217 @@
+package controllers_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	. "github.com/onsi/gomega"
+	"k8s.io/client-go/tools/events"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
+	"github.com/agentcore-io/vpce-operator/controllers"
+	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
+	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
+	"github.com/agentcore-io/vpce-operator/internal/testenv"
+)
+
+// The direct tier: a GatewayEndpointReconciler built by hand, its Reconcile
+// called by the test, and one fake clock for it and the simulator, so that
+// AWS's minutes (pending, consistency, pacing) pass in no time and every
+// decision and requeue can be checked exactly. No controller workers run.
+
+// awsPending is how long AWS keeps a new or re-provisioned endpoint pending.
+const awsPending = 3 * time.Minute
+
+type direct struct {
+	t         *testing.T
+	g         Gomega
+	clock     *clocktesting.FakeClock
+	sim       *ec2sim.Simulator
+	ec2       *ec2.Client
+	reader    client.Client // reads through the indexed cache, as in production
+	r         *controllers.GatewayEndpointReconciler
+	namespace string
+	vpcID     string
+	subnets   []string
+	agentsSG  string
+}
+
+func newDirect(t *testing.T, tune func(*controllers.GatewayEndpointReconciler)) *direct {
+	t.Helper()
+	clock := clocktesting.NewFakeClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+	sim := ec2sim.New(ec2sim.Options{
+		Region: region, PendingDelay: awsPending, DeletingDelay: time.Minute, Clock: clock.Now,
+		Throttle: ec2sim.ThrottleConfig{Disabled: true},
+		IAM:      &ec2sim.IAMConfig{Policy: shippedIAMPolicy(t), AccessKeyID: operatorAccessKey},
+	})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := ec2sim.NewClient(context.Background(), srv.URL, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
+		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetCalls()
+	d := &direct{t: t, g: NewWithT(t), clock: clock, sim: sim, ec2: api, vpcID: vpcID, subnets: subnets,
+		agentsSG: aws.ToString(agents.GroupId), namespace: testNamespace(t)}
+	d.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(d.namespace, nil))).To(Succeed())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme, DefaultNamespaces: map[string]cache.Config{d.namespace: {}}})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	d.g.Expect(controllers.SetupIndexes(ctx, c)).To(Succeed())
+	go func() { _ = c.Start(ctx) }()
+	d.g.Expect(c.WaitForCacheSync(ctx)).To(BeTrue())
+	d.reader, err = client.New(env.Config, client.Options{Scheme: env.Scheme, Cache: &client.CacheOptions{Reader: c}})
+	d.g.Expect(err).NotTo(HaveOccurred())
+
+	d.r = &controllers.GatewayEndpointReconciler{
+		Client:              d.reader,
+		Recorder:            &events.FakeRecorder{},
+		Clouds:              controllers.NewClouds(awsclient.ClientOptions{Endpoint: srv.URL, STSEndpoint: srv.URL, RateLimitScale: -1}),
+		Clock:               clock,
+		DefaultRegion:       region,
+		ClusterName:         clusterName,
+		PropagationDelay:    15 * time.Minute,
+		SyncPeriod:          10 * time.Minute,
+		LostEndpointGrace:   time.Minute,
+		PolicyWriteInterval: 30 * time.Second,
+		PolicyWriteBurst:    2,
+		ConsistencyLag:      5 * time.Second,
+	}
+	if tune != nil {
+		tune(d.r)
+	}
+	return d
+}
+
+// reconcile calls Reconcile once, after the cache has caught up with ge.
+func (d *direct) reconcile(ge *v1alpha1.GatewayEndpoint) ctrl.Result {
+	d.t.Helper()
+	d.synced(ge)
+	res, err := d.r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(ge)})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	d.g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(ge), ge)).To(Succeed())
+	return res
+}
+
+// synced waits until the cache holds obj as the API server has it.
+func (d *direct) synced(obj client.Object) {
+	d.t.Helper()
+	latest := obj.DeepCopyObject().(client.Object)
+	d.g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), latest)).To(Succeed())
+	d.g.Eventually(func() string {
+		cached := obj.DeepCopyObject().(client.Object)
+		if err := d.reader.Get(context.Background(), client.ObjectKeyFromObject(obj), cached); err != nil {
+			return err.Error()
+		}
+		return cached.GetResourceVersion()
+	}, 10*time.Second, 10*time.Millisecond).Should(Equal(latest.GetResourceVersion()))
+}
+
+func (d *direct) endpoint(name string) *v1alpha1.GatewayEndpoint {
+	ge := &v1alpha1.GatewayEndpoint{}
+	ge.Namespace, ge.Name = d.namespace, name
+	ge.Spec = v1alpha1.GatewayEndpointSpec{
+		VPCID: d.vpcID, SubnetIDs: d.subnets,
+		SecurityGroup: v1alpha1.SecurityGroupSpec{Managed: &v1alpha1.ManagedSecurityGroup{
+			AllowedSources: v1alpha1.AllowedSources{SecurityGroupIDs: []string{d.agentsSG}},
+		}},
+	}
+	d.g.Expect(env.Client.Create(context.Background(), ge)).To(Succeed())
+	return ge
+}
+
+func (d *direct) condition(ge *v1alpha1.GatewayEndpoint, condType string) string {
+	for _, c := range ge.Status.Conditions {
+		if c.Type == condType {
+			return string(c.Status) + "/" + c.Reason + ": " + c.Message
+		}
+	}
+	return "absent"
+}
+
+func TestTheCreatePathMakesFourMutatingCallsAndTurnsPrivateDNSOnOnlyOnceAvailable(t *testing.T) {
+	d := newDirect(t, nil)
+	ge := d.endpoint("gw")
+
+	d.reconcile(ge) // finalizer, group, rules, endpoint
+	res := d.reconcile(ge)
+	d.g.Expect(ge.Status.EndpointID).NotTo(BeEmpty())
+	d.g.Expect(d.privateDNS(ge.Status.EndpointID)).To(BeFalse(), "created with private DNS off")
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionEndpointAvailable)).To(HavePrefix("False/Pending"))
+	d.g.Expect(res.RequeueAfter).To(BeNumerically("<=", 5*time.Second), "a pending endpoint is rechecked within seconds")
+
+	d.clock.Step(awsPending)
+	d.reconcile(ge) // available: private DNS goes on, back to pending
+	d.g.Expect(d.privateDNS(ge.Status.EndpointID)).To(BeTrue())
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionReady)).To(HavePrefix("False/"))
+
+	d.clock.Step(awsPending)
+	d.reconcile(ge)
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionReady)).To(HavePrefix("True/Ready"))
+	mutating := d.sim.MutatingCalls()
+	t.Logf("mutating calls from apply to Ready: %d (%v)", mutating, d.sim.Calls())
+	d.g.Expect(mutating).To(Equal(4))
+	for _, action := range []string{"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "CreateVpcEndpoint", "ModifyVpcEndpoint"} {
+		d.g.Expect(d.sim.Calls()[action]).To(Equal(map[string]int{"OK": 1}), action)
+	}
+
+	// Steady state: a resync writes nothing and asks for the next at the
+	// sync period, jittered by at most 10%.
+	d.sim.ResetCalls()
+	res = d.reconcile(ge)
+	d.g.Expect(d.sim.MutatingCalls()).To(Equal(0))
+	d.g.Expect(res.RequeueAfter).To(And(BeNumerically(">=", 10*time.Minute), BeNumerically("<=", 11*time.Minute)))
+}
+
+func TestAStalledEndpointWaitsFiveMinutesAndResumesOnceTheVPCIsFixed(t *testing.T) {
+	d := newDirect(t, nil)
+	_, err := d.ec2.ModifyVpcAttribute(context.Background(), &ec2.ModifyVpcAttributeInput{
+		VpcId: ptr.To(d.vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: ptr.To(false)},
+	})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	ge := d.endpoint("gw")
+	d.reconcile(ge)
+	res := d.reconcile(ge)
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionStalled)).To(And(HavePrefix("True/VPCDNSDisabled"), ContainSubstring("enableDnsHostnames")))
+	d.g.Expect(res.RequeueAfter).To(Equal(5 * time.Minute))
+	d.g.Expect(d.sim.Calls()).NotTo(HaveKey("CreateVpcEndpoint"))
+
+	_, err = d.ec2.ModifyVpcAttribute(context.Background(), &ec2.ModifyVpcAttributeInput{
+		VpcId: ptr.To(d.vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: ptr.To(true)},
+	})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	d.clock.Step(5 * time.Minute)
+	d.reconcile(ge)
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionStalled)).To(Equal("absent"))
+	d.g.Expect(ge.Status.EndpointID).NotTo(BeEmpty())
+}
+
+func (d *direct) privateDNS(id string) bool {
+	d.t.Helper()
+	out, err := d.ec2.DescribeVpcEndpoints(context.Background(), &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	d.g.Expect(out.VpcEndpoints).To(HaveLen(1))
+	return aws.ToBool(out.VpcEndpoints[0].PrivateDnsEnabled)
+}
