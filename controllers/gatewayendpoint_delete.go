@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,10 +31,15 @@ func (r *GatewayEndpointReconciler) reconcileDelete(ctx context.Context, s *endp
 	}
 	done, err := r.deleteAWSResources(ctx, s)
 	if err != nil {
-		reason, message, _ := classify(err)
+		reason, message, terminal := classify(err)
 		s.condition(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, "Deleting: "+message)
-		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, "Deleting: "+message)
 		r.Recorder.Eventf(ge, nil, corev1.EventTypeWarning, "DeleteFailed", "Delete", "%s", message)
+		if terminal {
+			s.condition(v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, "Deleting: "+message)
+			s.condition(v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "Stalled: deleting: "+message)
+			return ctrl.Result{RequeueAfter: stalledRetry}, nil
+		}
+		s.condition(v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, "Deleting: "+message)
 		return ctrl.Result{}, err
 	}
 	if !done {
@@ -117,11 +124,7 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 	}
 	if err := cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
 		if awsclient.IsDependencyViolation(err) {
-			// The endpoint's network interfaces let go of the group a
-			// little after the endpoint is gone.
-			s.progressing = fmt.Sprintf("Security group %s is still in use (DependencyViolation); retrying.", group.ID)
-			s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
-			return true, nil
+			return true, r.groupStillHeld(ctx, s, group.ID)
 		}
 		return false, err
 	}
@@ -160,4 +163,34 @@ func (r *GatewayEndpointReconciler) waitForLostEndpointOnDelete(ctx context.Cont
 		return err != nil
 	}
 	return r.waitForLostEndpoint(s)
+}
+
+// maxCleanupRetry caps the growing wait between attempts to delete a group
+// EC2 still holds: an endpoint's interfaces may linger for minutes.
+const maxCleanupRetry = 2 * time.Minute
+
+// groupStillHeld handles EC2 refusing to delete the managed group
+// (DependencyViolation): it says what still holds it and comes back after a
+// wait that grows with the time spent (capped), instead of polling every few
+// seconds. A group only another group's rules hold is for a person to free:
+// that stalls.
+func (r *GatewayEndpointReconciler) groupStillHeld(ctx context.Context, s *endpointScope, groupID string) error {
+	interfaces, referencing, err := s.cloud.GroupHolders(ctx, groupID)
+	if err != nil {
+		return err
+	}
+	if len(interfaces) == 0 && len(referencing) > 0 {
+		return stalled(v1alpha1.ReasonSecurityGroupInUse, "Security group %s cannot be deleted: the inbound rules of %s refer to it. Remove those rules; or, to leave the group in AWS, set spec.deletionPolicy: Retain (docs/troubleshooting.md).",
+			groupID, strings.Join(referencing, ", "))
+	}
+	since := reconcilingSince(s.ge, s)
+	wait := min(max(s.now.Sub(since)/2, minPendingRecheck), maxCleanupRetry)
+	holder := "its network interfaces"
+	if len(interfaces) > 0 {
+		holder = "network interfaces " + strings.Join(interfaces, ", ") + " (an endpoint's outlive it for a while)"
+	}
+	s.progressing = fmt.Sprintf("Security group %s is still in use by %s (DependencyViolation); trying again at %s.",
+		groupID, holder, s.now.Add(wait).UTC().Format(time.RFC3339))
+	s.requeue(wait)
+	return nil
 }

@@ -147,8 +147,7 @@ func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *
 		if awsclient.IsDependencyViolation(err) {
 			// The network interfaces let go of it a little after the
 			// endpoint did.
-			s.requeue(minPendingRecheck)
-			return group.ID, nil
+			return group.ID, r.groupStillHeld(ctx, s, group.ID)
 		}
 		return "", err
 	}

@@ -60,12 +60,15 @@ const (
 	ReasonPrivateDNSConflict = "PrivateDNSConflict"
 	// ReasonNotConverging: the same change was written several times and
 	// EC2 still reports the old value; the operator stops writing it.
-	ReasonNotConverging    = "NotConverging"
-	ReasonInvalidSpec      = "InvalidSpec"
-	ReasonAccessDenied     = "AccessDenied"
-	ReasonAWSError         = "AWSError"
-	ReasonThrottled        = "Throttled"
-	ReasonEndpointNotFound = "EndpointNotFound"
+	ReasonNotConverging = "NotConverging"
+	// ReasonSecurityGroupInUse: the managed group cannot be deleted because
+	// another group's rules refer to it.
+	ReasonSecurityGroupInUse = "SecurityGroupInUse"
+	ReasonInvalidSpec        = "InvalidSpec"
+	ReasonAccessDenied       = "AccessDenied"
+	ReasonAWSError           = "AWSError"
+	ReasonThrottled          = "Throttled"
+	ReasonEndpointNotFound   = "EndpointNotFound"
 	// ReasonAdoptionRefused: spec.adoptEndpointID names an endpoint that
 	// does not exist, is of another VPC or service, lacks this cluster's
 	// tag, belongs to another cluster or object, or is claimed by an older

@@ -19,6 +19,7 @@ var callPermissions = map[string][]string{
 	"DescribeVpcAttribute":          {"ec2:DescribeVpcAttribute"},
 	"DescribeSubnets":               {"ec2:DescribeSubnets"},
 	"DescribeSecurityGroups":        {"ec2:DescribeSecurityGroups"},
+	"DescribeNetworkInterfaces":     {"ec2:DescribeNetworkInterfaces"},
 	"CreateVpcEndpoint":             {"ec2:CreateVpcEndpoint", "ec2:CreateTags"},
 	"ModifyVpcEndpoint":             {"ec2:ModifyVpcEndpoint"},
 	"DeleteVpcEndpoints":            {"ec2:DeleteVpcEndpoints"},

@@ -288,3 +288,32 @@ func describeRules(rules []IngressRule) string {
 	sort.Strings(s)
 	return strings.Join(s, ", ")
 }
+
+// GroupHolders says what keeps a security group from being deleted: the
+// network interfaces it is attached to (an endpoint's linger for a while
+// after the endpoint is gone) and the groups whose rules refer to it.
+func (c *Client) GroupHolders(ctx context.Context, groupID string) (interfaces, referencingGroups []string, err error) {
+	enis := ec2.NewDescribeNetworkInterfacesPaginator(c.api, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("group-id", groupID)}})
+	for enis.HasMorePages() {
+		page, err := enis.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("describing network interfaces of %s: %w", groupID, err)
+		}
+		for _, ni := range page.NetworkInterfaces {
+			interfaces = append(interfaces, awssdk.ToString(ni.NetworkInterfaceId))
+		}
+	}
+	groups := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("ip-permission.group-id", groupID)}})
+	for groups.HasMorePages() {
+		page, err := groups.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("describing security groups referring to %s: %w", groupID, err)
+		}
+		for _, g := range page.SecurityGroups {
+			if id := awssdk.ToString(g.GroupId); id != groupID {
+				referencingGroups = append(referencingGroups, id)
+			}
+		}
+	}
+	return interfaces, referencingGroups, nil
+}
