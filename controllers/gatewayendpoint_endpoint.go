@@ -94,7 +94,9 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		return stalled(v1alpha1.ReasonEndpointFailed, "Endpoint %s is %s in AWS; check its service and subnets, then delete and recreate the GatewayEndpoint.", ep.ID, ep.State)
 	}
 
-	if ge.Generation != ge.Status.ObservedGeneration {
+	// An existing endpoint is checked again after a spec change, and while
+	// it is stalled (the fix may be outside the spec, e.g. a VPC attribute).
+	if ge.Generation != ge.Status.ObservedGeneration || meta.IsStatusConditionTrue(ge.Status.Conditions, v1alpha1.ConditionStalled) {
 		if err := r.preflight(ctx, s, want, ep.ID); err != nil {
 			return err
 		}

@@ -279,3 +279,24 @@ func TestAForgedStatusRegionDoesNotMoveTheEndpointsReconcileElsewhere(t *testing
 	h.g.Expect(other.Calls()).NotTo(HaveKey("CreateSecurityGroup"))
 	h.g.Expect(other.Calls()).NotTo(HaveKey("CreateVpcEndpoint"))
 }
+
+func TestARevocationLandsWhileTheSecurityGroupStepFails(t *testing.T) {
+	h := newHarness(t, harnessOptions{propagationDelay: time.Millisecond})
+	ge := h.endpoint("shared")
+	h.create(ge)
+	p := h.accessPolicy(h.namespace, "p", gatewayARN("keep"), gatewayARN("revoke"))
+	h.create(p)
+	h.waitReady(p, 30*time.Second)
+	h.waitReady(ge, 30*time.Second)
+
+	const missingSource = "sg-0000000000000000f"
+	h.update(ge, func() { ge.Spec.SecurityGroup.Managed.AllowedSources.SecurityGroupIDs = []string{missingSource} })
+	h.g.Eventually(h.conditionOf(ge, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
+		Should(And(HavePrefix("True/SecurityGroupError"), ContainSubstring(missingSource)))
+
+	h.update(p, func() { p.Spec.GatewayARNs = []string{gatewayARN("keep")} })
+	h.g.Eventually(func() []string { _, r := h.simPolicy(); return r }, 30*time.Second, 100*time.Millisecond).
+		Should(Equal([]string{"Allow " + gatewayARN("keep")}))
+	h.g.Eventually(h.conditionOf(p, v1alpha1.ConditionApplied), 10*time.Second, 100*time.Millisecond).Should(HavePrefix("True/"))
+	h.g.Expect(h.conditionOf(ge, v1alpha1.ConditionStalled)()).To(HavePrefix("True/SecurityGroupError"), "the group step still fails")
+}
