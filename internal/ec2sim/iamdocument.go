@@ -97,7 +97,7 @@ func parseIAMDocument(raw []byte) (*iamDocument, error) {
 	default:
 		var many []json.RawMessage
 		if err := json.Unmarshal(trimmed, &many); err != nil {
-			return nil, fmt.Errorf("Statement: want an object or a list of objects: %w", err)
+			return nil, fmt.Errorf("the Statement element: want an object or a list of objects: %w", err)
 		}
 		for i, m := range many {
 			var st statementJSON
@@ -131,7 +131,7 @@ func parseStatement(st statementJSON) (iamStatement, error) {
 	case "Deny":
 		out.deny = true
 	default:
-		return out, fmt.Errorf("Effect %q: want Allow or Deny", st.Effect)
+		return out, fmt.Errorf("the Effect %q: want Allow or Deny", st.Effect)
 	}
 	// A statement has exactly one of Action/NotAction and one of Resource/NotResource
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html,

@@ -35,7 +35,7 @@ func (s *Simulator) checkIPAddressType(ipAddressType string, subnets []*subnet) 
 		switch {
 		case ipAddressType == "ipv4" && !hasIPv4:
 			return clientError(codeInvalidParameter, "Subnet %s is IPv6 only and cannot serve an endpoint of IP address type ipv4.", sn.id)
-		case ipAddressType == "dualstack" && !(hasIPv4 && hasIPv6):
+		case ipAddressType == "dualstack" && (!hasIPv4 || !hasIPv6):
 			return clientError(codeInvalidParameter, "Subnet %s must have both IPv4 and IPv6 CIDR blocks for an endpoint of IP address type dualstack.", sn.id)
 		case ipAddressType == "ipv6" && hasIPv4:
 			return clientError(codeInvalidParameter, "Subnet %s must be IPv6 only for an endpoint of IP address type ipv6.", sn.id)

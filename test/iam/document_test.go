@@ -9,6 +9,7 @@ package iam_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -174,7 +175,8 @@ func runRenderScript(t *testing.T, args ...string) (stdout, stderr []byte, ok bo
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	if err != nil {
-		if _, exit := err.(*exec.ExitError); !exit {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
 			t.Fatalf("running %s: %v", renderScript, err)
 		}
 	}
