@@ -211,7 +211,7 @@ func TestARevocationLandsWhileEC2RefusesASubnetChange(t *testing.T) {
 }
 
 func TestTwentyPolicyEditsInOneSecondCostAtMostTwoWritesThenOneCarryingTheLast(t *testing.T) {
-	const interval = 3 * time.Second
+	const interval = 5 * time.Second
 	h := newHarness(t, harnessOptions{policyWriteInterval: interval, propagationDelay: time.Millisecond})
 	ge := h.endpoint("shared")
 	h.create(ge)
