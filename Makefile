@@ -65,16 +65,17 @@ e2e: envtest ## Run the end-to-end tests: the manager, simulator and kubectl bin
 ##@ Demo
 
 .PHONY: demo
-demo: envtest build ## Run the operator locally against the EC2 simulator and show it working (KEEP_RUNNING=1 keeps it up).
+demo: envtest build ## Run the operator locally against the EC2 and gateway simulators and show it working (KEEP_RUNNING=1 keeps it up).
 	go build -o $(LOCALBIN)/local ./cmd/local
 	$(LOCALBIN)/local $(if $(filter 1 true yes,$(KEEP_RUNNING)),--keep-running)
 
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager, the EC2 simulator and the local environment into bin/.
+build: ## Build the manager, the EC2 and AgentCore Gateway simulators into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/ec2sim ./cmd/ec2sim
+	go build -o $(LOCALBIN)/gatewaysim ./cmd/gatewaysim
 
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).

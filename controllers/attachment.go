@@ -46,6 +46,9 @@ func SetupIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 	}); err != nil {
 		return err
 	}
+	if err := indexGatewayRefs(ctx, indexer); err != nil {
+		return err
+	}
 	return indexer.IndexField(ctx, &v1alpha1.GatewayAccessPolicy{}, endpointRefIndex, func(o client.Object) []string {
 		return []string{endpointKey(o.(*v1alpha1.GatewayAccessPolicy)).String()}
 	})
@@ -55,7 +58,8 @@ func SetupIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 // event may change: its endpoint on create and delete; on a spec change the
 // endpoint it now names and, when endpointRef moved, the one it left, whose
 // document must drop its statement. A policy's own status writes change no
-// document and enqueue nothing.
+// document and enqueue nothing, except a change of what its gatewayRefs
+// resolved to: the endpoint then reads the ACK Gateways again.
 func policyEndpointsHandler() handler.TypedEventHandler[client.Object, reconcile.Request] {
 	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
 		for _, o := range objs {
@@ -69,7 +73,8 @@ func policyEndpointsHandler() handler.TypedEventHandler[client.Object, reconcile
 			enqueue(q, e.Object)
 		},
 		UpdateFunc: func(_ context.Context, e event.TypedUpdateEvent[client.Object], q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() || e.ObjectNew.GetDeletionTimestamp() != nil {
+			if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() || e.ObjectNew.GetDeletionTimestamp() != nil ||
+				gatewayRefsChanged(e.ObjectOld, e.ObjectNew) {
 				enqueue(q, e.ObjectOld, e.ObjectNew)
 			}
 		},
@@ -104,6 +109,13 @@ type attachment struct {
 	accepted bool
 	reason   string
 	message  string
+	// gatewayARNs, once accepted by ackGateways.attach, are every gateway
+	// the policy admits: its gatewayARNs, then what its gatewayRefs
+	// resolved to.
+	gatewayARNs []string
+	// refs are what the policy's gatewayRefs resolved to (ARN empty while
+	// unknown).
+	refs []v1alpha1.ResolvedGatewayRef
 }
 
 // evaluateAttachment decides whether policy p may attach to ge (nil when the
@@ -142,20 +154,31 @@ func evaluateAttachment(p *v1alpha1.GatewayAccessPolicy, ge *v1alpha1.GatewayEnd
 		}
 	}
 	for _, raw := range p.Spec.GatewayARNs {
-		arn, err := policy.ParseARN(raw)
-		if err != nil {
-			return attachment{reason: v1alpha1.ReasonInvalidSpec, message: fmt.Sprintf("Gateway ARN %s is not valid: %v", raw, err)}
-		}
-		if endpointRegion != "" && arn.Region != endpointRegion {
-			return attachment{reason: v1alpha1.ReasonRegionMismatch,
-				message: fmt.Sprintf("Gateway ARN %s is in region %s but GatewayEndpoint %s is in %s; a VPC endpoint reaches only gateways of its own region.", raw, arn.Region, key, endpointRegion)}
-		}
-		if refused := gatewayNotAllowed(arn, ge, account); refused != "" {
-			return attachment{reason: v1alpha1.ReasonGatewayNotAllowed, message: fmt.Sprintf("Gateway ARN %s: %s", raw, refused)}
+		if refused := checkGatewayARN(raw, raw, ge, endpointRegion, account); refused != nil {
+			return *refused
 		}
 	}
 	return attachment{accepted: true, reason: v1alpha1.ReasonAccepted,
 		message: fmt.Sprintf("Attached to GatewayEndpoint %s.", key)}
+}
+
+// checkGatewayARN refuses a gateway ARN that does not parse, is of another
+// region than the endpoint's, or is outside the endpoint's allowedGateways;
+// nil admits it. source names the ARN in messages.
+func checkGatewayARN(raw, source string, ge *v1alpha1.GatewayEndpoint, endpointRegion, account string) *attachment {
+	key := client.ObjectKeyFromObject(ge)
+	arn, err := policy.ParseARN(raw)
+	if err != nil {
+		return &attachment{reason: v1alpha1.ReasonInvalidSpec, message: fmt.Sprintf("Gateway ARN %s is not valid: %v", source, err)}
+	}
+	if endpointRegion != "" && arn.Region != endpointRegion {
+		return &attachment{reason: v1alpha1.ReasonRegionMismatch,
+			message: fmt.Sprintf("Gateway ARN %s is in region %s but GatewayEndpoint %s is in %s; a VPC endpoint reaches only gateways of its own region.", source, arn.Region, key, endpointRegion)}
+	}
+	if refused := gatewayNotAllowed(arn, ge, account); refused != "" {
+		return &attachment{reason: v1alpha1.ReasonGatewayNotAllowed, message: fmt.Sprintf("Gateway ARN %s: %s", source, refused)}
+	}
+	return nil
 }
 
 // endpointRegion is the region a GatewayEndpoint lives in.

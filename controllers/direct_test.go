@@ -215,3 +215,30 @@ func (d *direct) privateDNS(id string) bool {
 	d.g.Expect(out.VpcEndpoints).To(HaveLen(1))
 	return aws.ToBool(out.VpcEndpoints[0].PrivateDnsEnabled)
 }
+
+func TestAClientTokenSpentOnAnEndpointThatIsGoneIsReplacedAfterTheGrace(t *testing.T) {
+	d := newDirect(t, nil)
+	ge := d.endpoint("gw")
+	// Someone (an earlier attempt with other parameters, deleted before the
+	// operator saw it) spent the object's client token.
+	out, err := d.ec2.CreateVpcEndpoint(context.Background(), &ec2.CreateVpcEndpointInput{
+		VpcId: ptr.To(d.vpcID), ServiceName: ptr.To(awsclient.DefaultServiceName(region)),
+		VpcEndpointType: ec2types.VpcEndpointTypeInterface, SubnetIds: d.subnets[:1],
+		PrivateDnsEnabled: ptr.To(false), ClientToken: ptr.To("gwe-" + string(ge.UID)),
+	})
+	d.g.Expect(err).NotTo(HaveOccurred())
+	_, err = d.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{aws.ToString(out.VpcEndpoint.VpcEndpointId)}})
+	d.g.Expect(err).NotTo(HaveOccurred())
+
+	d.reconcile(ge)
+	res := d.reconcile(ge)
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionEndpointAvailable)).To(HavePrefix("False/Creating"))
+	d.g.Expect(d.sim.Calls()["CreateVpcEndpoint"]["IdempotentParameterMismatch"]).To(BeNumerically(">=", 1))
+	d.g.Expect(res.RequeueAfter).To(BeNumerically(">", 0))
+
+	d.clock.Step(time.Minute) // the lost-endpoint grace
+	d.reconcile(ge)
+	d.reconcile(ge)
+	d.g.Expect(ge.Status.EndpointID).NotTo(BeEmpty())
+	d.g.Expect(d.sim.Calls()["CreateVpcEndpoint"]).To(HaveKeyWithValue("OK", 2), "the person's create and the operator's, with a new token")
+}

@@ -39,8 +39,17 @@ type GatewayAccessPolicyReconciler struct {
 	// PropagationDelay is how long the gateway may serve a cached access
 	// policy (15 minutes on AWS).
 	PropagationDelay time.Duration
+	// ConfigMapAPIReader reads, uncached, a ConfigMap that creating the
+	// policy's connection details found to exist although the cache (which
+	// holds only the operator's ConfigMaps) does not.
+	ConfigMapAPIReader client.Reader
 
 	wakeups *wakeups
+	// connectionRechecks looks again at a policy whose ConfigMap name is
+	// taken.
+	connectionRechecks *wakeups
+	// ackGateways resolves spec.gatewayRefs.
+	ackGateways *ackGateways
 }
 
 // +kubebuilder:rbac:groups=vpce.agentcore.io,resources=gatewayaccesspolicies,verbs=get;list;watch
@@ -58,6 +67,7 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	}
 	before := p.DeepCopy()
 	defer func() {
+		setVerifiedCondition(p)
 		if equality.Semantic.DeepEqual(before.Status, p.Status) {
 			return
 		}
@@ -84,7 +94,6 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 
 	st := &p.Status
 	st.ObservedGeneration = p.Generation
-	st.GatewayCount = int32(len(p.Spec.GatewayARNs))
 	cond := func(t string, s metav1.ConditionStatus, reason, msg string) {
 		setCondition(&st.Conditions, p.Generation, t, s, reason, msg)
 	}
@@ -102,7 +111,14 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 			return ctrl.Result{}, err
 		}
 	}
-	a := evaluateAttachment(p, ge, ns, region, account)
+	a, err := r.ackGateways.attach(ctx, p, ge, ns, region, account)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	st.GatewayCount, st.GatewayRefs = int32(len(a.gatewayARNs)), a.refs
+	if err := r.reconcileConnectionDetails(ctx, p, ge, region, a); err != nil {
+		return ctrl.Result{}, err
+	}
 	if !a.accepted {
 		st.EndpointID = ""
 		cond(v1alpha1.ConditionAccepted, metav1.ConditionFalse, a.reason, a.message)
@@ -112,7 +128,7 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	cond(v1alpha1.ConditionAccepted, metav1.ConditionTrue, a.reason, a.message)
 	st.EndpointID = ge.Status.EndpointID
 
-	applied := appliedStatement(ge, p)
+	applied := appliedStatement(ge, p, a.gatewayARNs)
 	if applied == nil {
 		reason := v1alpha1.ReasonWaitingForEndpoint
 		msg := fmt.Sprintf("Waiting for GatewayEndpoint %s to write this policy's gateways into its endpoint policy.", key)
@@ -149,13 +165,14 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	return ctrl.Result{}, nil
 }
 
-// appliedStatement is the policy's current statement in the endpoint's
-// applied document, or nil when the document holds none or an older one.
-func appliedStatement(ge *v1alpha1.GatewayEndpoint, p *v1alpha1.GatewayAccessPolicy) *v1alpha1.AppliedStatement {
+// appliedStatement is the policy's current statement (of its effective
+// ARNs, typed and referenced) in the endpoint's applied document, or nil
+// when the document holds none or an older one.
+func appliedStatement(ge *v1alpha1.GatewayEndpoint, p *v1alpha1.GatewayAccessPolicy, arns []string) *v1alpha1.AppliedStatement {
 	if ge.Status.Policy == nil {
 		return nil
 	}
-	hash := statementHash(p.Spec.GatewayARNs)
+	hash := statementHash(arns)
 	for i, st := range ge.Status.Policy.Statements {
 		if st.Namespace == p.Namespace && st.Name == p.Name && st.Hash == hash {
 			return &ge.Status.Policy.Statements[i]
@@ -180,12 +197,19 @@ func refusedEntry(ge *v1alpha1.GatewayEndpoint, p *v1alpha1.GatewayAccessPolicy)
 // SetupWithManager registers the controller and its watches.
 func (r *GatewayAccessPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.wakeups = newWakeups(r.Clock)
+	r.connectionRechecks = newWakeups(r.Clock)
+	if r.ackGateways == nil {
+		r.ackGateways = newACKGateways(mgr.GetCache(), 0)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.GatewayAccessPolicy{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&v1alpha1.GatewayAccessPolicy{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, verificationChanged))).
 		Watches(&v1alpha1.GatewayEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.policiesOfEndpoint)).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.policiesOfNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.wakeups.events, &handler.EnqueueRequestForObject{})).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(policyOfConnectionDetails)).
+		WatchesRawSource(source.Channel(r.connectionRechecks.events, &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(r.ackGateways.source()).
 		Named("gatewayaccesspolicy").
 		Complete(r)
 }

@@ -84,6 +84,14 @@ type GatewayEndpointReconciler struct {
 
 	lost         lostEndpoints
 	policyWrites *policyWrites
+	// spentTokens remembers since when a CreateVpcEndpoint client token
+	// has been answered IdempotentParameterMismatch; tokenSalts holds the
+	// salt of the token that replaces it.
+	spentTokens lostEndpoints
+	tokenSalts  sync.Map
+	// created remembers, per object UID, the endpoint this process created,
+	// for a deletion whose cache does not show the status write yet.
+	created sync.Map
 	// verifiedRegions remembers, per object UID, the status.region found to
 	// hold the object's resources.
 	verifiedRegions sync.Map
@@ -94,6 +102,8 @@ type GatewayEndpointReconciler struct {
 	// the write guard.
 	ConsistencyLag time.Duration
 	writes         *writeGuard
+	// ackGateways resolves policies' spec.gatewayRefs (nil: none resolve).
+	ackGateways *ackGateways
 
 	initOnce sync.Once
 }

@@ -135,6 +135,9 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 
 func (r *GatewayEndpointReconciler) removeFinalizer(ctx context.Context, ge *v1alpha1.GatewayEndpoint) error {
 	r.lost.forget(ge.UID)
+	r.spentTokens.forget(ge.UID)
+	r.tokenSalts.Delete(ge.UID)
+	r.created.Delete(ge.UID)
 	r.policyWrites.forget(ge.UID)
 	r.verifiedRegions.Delete(ge.UID)
 	r.writes.converged(ge.UID)
@@ -154,6 +157,13 @@ func (r *GatewayEndpointReconciler) removeFinalizer(ctx context.Context, ge *v1a
 // LostEndpointGrace, as the create path does.
 func (r *GatewayEndpointReconciler) waitForLostEndpointOnDelete(ctx context.Context, s *endpointScope) bool {
 	id := s.ge.Status.EndpointID
+	if id == "" {
+		// A status write may not have reached the cache yet: the endpoint
+		// this process created for the object counts as recorded.
+		if created, ok := r.created.Load(s.ge.UID); ok {
+			id = created.(string)
+		}
+	}
 	if id == "" || s.ge.Status.State == "deleting" || s.region != r.deletionRegions(s)[0] {
 		return false
 	}
@@ -162,7 +172,7 @@ func (r *GatewayEndpointReconciler) waitForLostEndpointOnDelete(ctx context.Cont
 		// caller's lookups decide.
 		return err != nil
 	}
-	return r.waitForLostEndpoint(s)
+	return r.waitForLostEndpointID(s, id)
 }
 
 // maxCleanupRetry caps the growing wait between attempts to delete a group

@@ -98,6 +98,9 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	// it is stalled (the fix may be outside the spec, e.g. a VPC attribute).
 	if ge.Generation != ge.Status.ObservedGeneration || meta.IsStatusConditionTrue(ge.Status.Conditions, v1alpha1.ConditionStalled) {
 		if err := r.preflight(ctx, s, want, ep.ID); err != nil {
+			// The spec asks for something EC2 would refuse; a revocation
+			// must land all the same.
+			r.applyPolicyAlone(ctx, s)
 			return err
 		}
 	}
@@ -181,7 +184,7 @@ func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpo
 				"Endpoint %s: %s, alone: EC2 refused the rest (%s)", id, policyOnly.String(), rest.String())
 			policyWritten = true
 		}
-		return policyWritten, refusedModify(err, change)
+		return policyWritten, r.refusedModify(ctx, s, err, change, want)
 	}
 	if !rest.Empty() {
 		r.writes.wrote(s.ge.UID, rest.String(), s.now)
@@ -238,7 +241,7 @@ func (r *GatewayEndpointReconciler) guardWrite(s *endpointScope, change *awsclie
 
 // refusedModify is refusedEndpoint for a modify, naming the permission
 // turning private DNS on needs and the private DNS conflicts.
-func refusedModify(err error, change awsclient.EndpointChange) error {
+func (r *GatewayEndpointReconciler) refusedModify(ctx context.Context, s *endpointScope, err error, change awsclient.EndpointChange, want awsclient.EndpointSpec) error {
 	if change.PrivateDNSEnabled != nil && *change.PrivateDNSEnabled {
 		code, msg := awsclient.Code(err), awsclient.Message(err)
 		switch {
@@ -246,7 +249,16 @@ func refusedModify(err error, change awsclient.EndpointChange) error {
 			return stalled(v1alpha1.ReasonAccessDenied, "EC2 refused ModifyVpcEndpoint turning private DNS on (%s): the operator's IAM role needs %s (docs/install.md, The IAM policy).",
 				code, strings.Join(awsclient.PermissionsFor("ModifyVpcEndpoint", true), ", "))
 		case code == awsclient.CodeConflictingDomainExists, strings.Contains(msg, "conflicting DNS domain"):
-			return privateDNSConflict(fmt.Sprintf("EC2 answered %s: %s", code, msg))
+			// Name the endpoint that holds the name, if one does; else it is
+			// a private hosted zone.
+			if others, lerr := s.cloud.PrivateDNSEndpoints(ctx, want.VpcID, want.ServiceName); lerr == nil {
+				for _, o := range others {
+					if o.ID != s.ge.Status.EndpointID {
+						return privateDNSConflict(fmt.Sprintf("endpoint %s (owned by %s) took private DNS for %s in %s first", o.ID, describeOwner(o.Tags), want.ServiceName, want.VpcID))
+					}
+				}
+			}
+			return privateDNSConflict(fmt.Sprintf("EC2 answered %s: %s (a private hosted zone of the same name is associated with the VPC?)", code, msg))
 		}
 	}
 	return refusedEndpoint("modify", err)
@@ -285,7 +297,9 @@ func (r *GatewayEndpointReconciler) applyPolicyAlone(ctx context.Context, s *end
 func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpointScope, want awsclient.EndpointSpec, d *desiredPolicy) error {
 	ge := s.ge
 	want.PolicyDocument = d.doc.JSON()
-	want.ClientToken = clientToken(ge, ge.Status.EndpointID)
+	salt, _ := r.tokenSalts.Load(ge.UID)
+	saltText, _ := salt.(string)
+	want.ClientToken = clientToken(ge, ge.Status.EndpointID+saltText)
 	// Private DNS is turned on once the endpoint is available: with it on
 	// at creation, the gateway's name would resolve for 2 to 5 minutes to
 	// interfaces that cannot serve yet, and agents using the public path
@@ -295,14 +309,26 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	if err != nil {
 		if awsclient.Code(err) == awsclient.CodeIdempotentParameterMismatch {
 			// An earlier attempt created the endpoint with other parameters;
-			// it becomes visible by tag and is then converged.
-			s.progressing = "An endpoint created by an earlier attempt is not visible yet; waiting for it."
-			s.requeue(minPendingRecheck)
+			// it becomes visible by tag and is then converged. If it never
+			// does (it was deleted outside the operator before it was
+			// seen), the token is spent: after the lost-endpoint grace a new
+			// one is used, instead of asking EC2 for ever.
+			since := r.spentTokens.since(ge.UID, want.ClientToken, s.now)
+			if !s.now.Before(since.Add(r.LostEndpointGrace)) {
+				r.tokenSalts.Store(ge.UID, "/"+since.UTC().Format(time.RFC3339Nano))
+				s.progressing = "The endpoint an earlier attempt created never became visible; creating it again with a new client token."
+				s.requeue(minPendingRecheck)
+			} else {
+				s.progressing = "An endpoint created by an earlier attempt is not visible yet; waiting for it."
+				s.requeue(min(since.Add(r.LostEndpointGrace).Sub(s.now), pendingRecheck(since, s.now)))
+			}
 			s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonCreating, s.progressing)
 			return nil
 		}
 		return refusedEndpoint("create", err)
 	}
+	r.spentTokens.forget(ge.UID)
+	r.created.Store(ge.UID, ep.ID)
 	s.log.Info("created vpc endpoint", "endpointID", ep.ID)
 	r.Recorder.Eventf(ge, nil, corev1.EventTypeNormal, "EndpointCreated", "Create", "Created endpoint %s in %s", ep.ID, strings.Join(want.SubnetIDs, ", "))
 	observeEndpoint(ge, ep)
@@ -332,7 +358,11 @@ func refusedEndpoint(verb string, err error) error {
 // creating another then would leave two. Only once it has stayed unknown for
 // LostEndpointGrace is it taken as deleted outside the operator.
 func (r *GatewayEndpointReconciler) waitForLostEndpoint(s *endpointScope) bool {
-	id := s.ge.Status.EndpointID
+	return r.waitForLostEndpointID(s, s.ge.Status.EndpointID)
+}
+
+// waitForLostEndpointID is waitForLostEndpoint for endpoint id.
+func (r *GatewayEndpointReconciler) waitForLostEndpointID(s *endpointScope, id string) bool {
 	if id == "" {
 		return false
 	}

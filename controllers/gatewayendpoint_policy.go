@@ -72,16 +72,20 @@ func (r *GatewayEndpointReconciler) desiredPolicy(ctx context.Context, s *endpoi
 			}
 			namespaces[p.Namespace] = ns
 		}
-		if !evaluateAttachment(p, s.ge, ns, s.region, s.account).accepted {
+		// A policy whose gatewayRefs cannot be read is left out (fail
+		// closed), not allowed to hold up the other policies' changes; its
+		// own reconciler retries and reports it.
+		a, err := r.ackGateways.attach(ctx, p, s.ge, ns, s.region, s.account)
+		if err != nil || !a.accepted {
 			continue
 		}
 		kept := applied[policy.StatementID(p.Namespace, p.Name)]
 		candidates = append(candidates, candidate{
 			Candidate: policy.Candidate{
-				Grant: policy.Grant{Namespace: p.Namespace, Name: p.Name, GatewayARNs: p.Spec.GatewayARNs},
+				Grant: policy.Grant{Namespace: p.Namespace, Name: p.Name, GatewayARNs: a.gatewayARNs},
 				Kept:  kept,
 			},
-			unchanged: kept != nil && statementHash(kept) == statementHash(p.Spec.GatewayARNs),
+			unchanged: kept != nil && statementHash(kept) == statementHash(a.gatewayARNs),
 			created:   p.CreationTimestamp,
 		})
 	}

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,14 +117,17 @@ func (r *GatewayEndpointReconciler) adoptEndpoint(ctx context.Context, s *endpoi
 		// tags are never written twice (the IAM policy forbids it).
 		return ep, nil
 	}
-	if err := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags)); err != nil {
-		return nil, err
-	}
+	tagErr := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags))
 	// Read the tags back: the endpoint is this object's only once EC2 says
 	// so, whoever else tagged it meanwhile.
 	ep, err = s.cloud.EndpointByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(tagErr, err)
+	}
+	if tagErr != nil && (ep == nil || !ownedBy(ep.Tags, s.owner)) {
+		// Refused, and not because a first attempt whose answer was lost
+		// already tagged it (a retry is refused once the uid is there).
+		return nil, tagErr
 	}
 	if ep == nil || ep.Tags[v1alpha1.TagUID] == "" {
 		return nil, fmt.Errorf("adopting endpoint %s: its new tags are not visible yet", id)

@@ -37,6 +37,12 @@ type Options struct {
 	ConsistencyLag time.Duration
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.WithDelayedExecution
+	// ACKGatewayDiscoveryInterval is how often the operator looks for AWS
+	// Controllers for Kubernetes' Gateway kind, which spec.gatewayRefs
+	// needs, and whether it is still served. Zero means one minute.
+	ACKGatewayDiscoveryInterval time.Duration
+	// Verification configures the probes of spec.verify (verification*.go).
+	Verification VerificationOptions
 }
 
 var registerMetrics sync.Once
@@ -71,6 +77,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.ConsistencyLag == 0 {
 		o.ConsistencyLag = 5 * time.Second
 	}
+	if o.ACKGatewayDiscoveryInterval == 0 {
+		o.ACKGatewayDiscoveryInterval = time.Minute
+	}
 	registerMetrics.Do(func() {
 		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
 			var already prometheus.AlreadyRegisteredError
@@ -80,6 +89,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		}
 	})
 	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	gateways, err := setupACKGateways(mgr, o.ACKGatewayDiscoveryInterval)
+	if err != nil {
 		return err
 	}
 	if err := (&GatewayEndpointReconciler{
@@ -96,15 +109,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		PolicyWriteInterval:     o.PolicyWriteInterval,
 		PolicyWriteBurst:        o.PolicyWriteBurst,
 		ConsistencyLag:          o.ConsistencyLag,
+		ackGateways:             gateways,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := setupVerifier(ctx, mgr, o); err != nil {
+		return err
+	}
 	return (&GatewayAccessPolicyReconciler{
-		Client:           mgr.GetClient(),
-		Recorder:         mgr.GetEventRecorder("agentcore-vpce-operator"),
-		Clock:            o.Clock,
-		Clouds:           o.Clouds,
-		DefaultRegion:    o.DefaultRegion,
-		PropagationDelay: o.PropagationDelay,
+		Client:             mgr.GetClient(),
+		Recorder:           mgr.GetEventRecorder("agentcore-vpce-operator"),
+		Clock:              o.Clock,
+		Clouds:             o.Clouds,
+		DefaultRegion:      o.DefaultRegion,
+		PropagationDelay:   o.PropagationDelay,
+		ConfigMapAPIReader: mgr.GetAPIReader(),
+		ackGateways:        gateways,
 	}).SetupWithManager(mgr)
 }

@@ -22,6 +22,7 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -93,6 +94,22 @@ type harnessOptions struct {
 	// iamPolicy is the operator's IAM policy the simulator enforces
 	// (default: config/iam/policy.json rendered for the test cluster).
 	iamPolicy []byte
+	// maxConcurrentReconciles bounds the GatewayEndpoint workers (default:
+	// the operator's, 4).
+	maxConcurrentReconciles int
+	// simOptions tunes the simulator's options before it is made (default:
+	// none).
+	simOptions func(*ec2sim.Options)
+	// ackDiscoveryInterval is how often the manager looks for ACK's
+	// Gateway kind (default: the operator's, 1m).
+	ackDiscoveryInterval time.Duration
+	// restConfig is the manager's identity (default: env.Config, the
+	// envtest admin); a test impersonates the operator's service account
+	// with it.
+	restConfig *rest.Config
+	// verification configures the verification probes (default: the
+	// operator's, which no test's policy asks for).
+	verification controllers.VerificationOptions
 }
 
 // shippedIAMPolicy is config/iam/policy.json rendered for the test cluster,
@@ -155,14 +172,18 @@ func newHarness(t testing.TB, opts harnessOptions) *harness {
 	if opts.iamPolicy == nil {
 		opts.iamPolicy = shippedIAMPolicy(t)
 	}
-	sim := ec2sim.New(ec2sim.Options{
+	simOpts := ec2sim.Options{
 		Region: region, PendingDelay: opts.pendingDelay, DeletingDelay: time.Second, InterfaceLinger: time.Second,
 		Throttle: ec2sim.ThrottleConfig{Disabled: !opts.throttle},
 		// Every call is authorized against the shipped IAM policy, rendered
 		// for the test cluster as for IRSA: a permission the operator lacks
 		// fails the tests as it would fail on AWS.
 		IAM: &ec2sim.IAMConfig{Policy: opts.iamPolicy, AccessKeyID: operatorAccessKey},
-	})
+	}
+	if opts.simOptions != nil {
+		opts.simOptions(&simOpts)
+	}
+	sim := ec2sim.New(simOpts)
 	log := &requestLog{}
 	srv := httptest.NewServer(log.wrap(sim))
 	t.Cleanup(srv.Close)
@@ -202,12 +223,17 @@ func (h *harness) startManager() {
 	for _, ns := range h.namespaces {
 		namespaces[ns] = cache.Config{}
 	}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	cfg := env.Config
+	if h.opts.restConfig != nil {
+		cfg = h.opts.restConfig
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-		Cache:                  cache.Options{DefaultNamespaces: namespaces},
+		// As cmd/manager: only the operator's own ConfigMaps are cached.
+		Cache: cache.Options{DefaultNamespaces: namespaces, ByObject: controllers.CacheByObject()},
 	})
 	h.g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -218,14 +244,18 @@ func (h *harness) startManager() {
 		}
 	}
 	h.g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
-		DefaultRegion:       region,
-		ClusterName:         clusterName,
-		PropagationDelay:    h.opts.propagationDelay,
-		SyncPeriod:          h.opts.syncPeriod,
-		Clouds:              clouds,
-		Clock:               h.opts.clock,
-		LostEndpointGrace:   h.opts.lostEndpointGrace,
-		PolicyWriteInterval: cmp.Or(h.opts.policyWriteInterval, 100*time.Millisecond),
+		DefaultRegion:           region,
+		ClusterName:             clusterName,
+		PropagationDelay:        h.opts.propagationDelay,
+		SyncPeriod:              h.opts.syncPeriod,
+		Clouds:                  clouds,
+		Clock:                   h.opts.clock,
+		LostEndpointGrace:       h.opts.lostEndpointGrace,
+		PolicyWriteInterval:     cmp.Or(h.opts.policyWriteInterval, 100*time.Millisecond),
+		MaxConcurrentReconciles: h.opts.maxConcurrentReconciles,
+
+		ACKGatewayDiscoveryInterval: h.opts.ackDiscoveryInterval,
+		Verification:                h.opts.verification,
 	})).To(Succeed())
 	done := make(chan struct{})
 	go func() {

@@ -95,9 +95,68 @@ const (
 	// ReasonGatewayNotAllowed: the policy names a gateway of an account, or
 	// a gateway/* wildcard, that the endpoint's access.allowedGateways does
 	// not allow.
-	ReasonGatewayNotAllowed   = "GatewayNotAllowed"
+	ReasonGatewayNotAllowed = "GatewayNotAllowed"
+	// ReasonGatewayRefsUnsupported: the policy has spec.gatewayRefs but the
+	// cluster has no bedrockagentcorecontrol.services.k8s.aws Gateway kind
+	// (AWS Controllers for Kubernetes is not installed); the operator looks
+	// for it again every minute.
+	ReasonGatewayRefsUnsupported = "GatewayRefsUnsupported"
+	// ReasonWaitingForGatewayARN: a Gateway named in spec.gatewayRefs does
+	// not exist yet, or has no status.ackResourceMetadata.arn yet; nothing
+	// of the policy is merged until every reference has its ARN.
+	ReasonWaitingForGatewayARN = "WaitingForGatewayARN"
+	// ReasonConfigMapNameTaken (on Stalled): a ConfigMap named
+	// <policy>-gateways exists that this policy does not own; the operator
+	// leaves it alone and writes no connection details until it is gone.
+	ReasonConfigMapNameTaken  = "ConfigMapNameTaken"
 	ReasonApplied             = "Applied"
 	ReasonAwaitingPropagation = "AwaitingPropagation"
 	ReasonEffective           = "Effective"
 	ReasonNotAccepted         = "NotAccepted"
+)
+
+// ConditionVerified (GatewayAccessPolicy, with spec.verify): every gateway
+// in spec.verify answered MCP tools/list through the endpoint, probed from
+// the operator's pod. False names the first gateway that did not, Unknown
+// means it could not be measured from there.
+const ConditionVerified = "Verified"
+
+// Reasons of the Verified condition; each but VerificationPending is also
+// a per-gateway result in status.verification.gateways.
+const (
+	// ReasonReachable: tools/list through the endpoint succeeded.
+	ReasonReachable = "Reachable"
+	// ReasonDeniedByEndpointPolicy: refused (-32002 or 403) and the gateway
+	// is not in the endpoint's policy document as EC2 reports it.
+	ReasonDeniedByEndpointPolicy = "DeniedByEndpointPolicy"
+	// ReasonDeniedByGateway: refused although the endpoint's document admits
+	// the gateway and its grant has propagated: the gateway's own
+	// authorization or resource policy.
+	ReasonDeniedByGateway = "DeniedByGateway"
+	// ReasonUnauthorized: the gateway answered 401 to the token.
+	ReasonUnauthorized = "Unauthorized"
+	// ReasonUnreachable: no connection to the endpoint's interface on 443
+	// (timeout or refused): its security group must admit the operator.
+	ReasonUnreachable = "Unreachable"
+	// ReasonPrivateDNSNotInEffect: the gateway's name does not resolve to the
+	// endpoint's interfaces; nothing was sent.
+	ReasonPrivateDNSNotInEffect = "PrivateDNSNotInEffect"
+	// ReasonNotVerifiable: the operator does not probe this gateway or
+	// endpoint (gateway/*, SigV4, outside the allow-list or the operator's
+	// VPC, a policy that is not accepted).
+	ReasonNotVerifiable = "NotVerifiable"
+	// ReasonEndpointNotAvailable: EC2 reports no available endpoint for the
+	// GatewayEndpoint yet.
+	ReasonEndpointNotAvailable = "EndpointNotAvailable"
+	// ReasonTokenSecretForbidden: the operator may not read the token's
+	// Secret; the message names the Role and RoleBinding to create.
+	ReasonTokenSecretForbidden = "TokenSecretForbidden"
+	// ReasonTokenSecretNotFound: the Secret or its key does not exist, or
+	// the value is empty.
+	ReasonTokenSecretNotFound = "TokenSecretNotFound"
+	// ReasonProbeFailed: any other answer (TLS failure, redirect, 404, 5xx,
+	// not MCP); the message quotes it.
+	ReasonProbeFailed = "ProbeFailed"
+	// ReasonVerificationPending: a gateway of spec.verify has no result yet.
+	ReasonVerificationPending = "VerificationPending"
 )

@@ -53,6 +53,7 @@ var designedKinds = []struct {
 			{Name: "Accepted", Type: "string", JSONPath: `.status.conditions[?(@.type=="Accepted")].status`},
 			{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
 			{Name: "Effective-At", Type: "string", JSONPath: ".status.effectiveAt"},
+			{Name: "Verified", Type: "string", JSONPath: `.status.conditions[?(@.type=="Verified")].status`},
 			{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},
 		},
 	},

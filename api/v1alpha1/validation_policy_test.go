@@ -92,16 +92,46 @@ func TestGatewayAccessPolicyValidationRejectsInvalidSpecs(t *testing.T) {
 			want:   "may not be more than 63",
 		},
 		{
-			name:   "rejects an empty list of gateway ARNs",
-			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) { p.Spec.GatewayARNs = []string{} },
-			field:  arnsField,
-			want:   "should have at least 1 items",
+			// gatewayARNs became optional with gatewayRefs: the rule that
+			// a policy names some gateway moved to the spec.
+			name:   "rejects a policy without gatewayARNs or gatewayRefs",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) { p.Spec.GatewayARNs = nil },
+			field:  "spec",
+			want:   "a GatewayAccessPolicy needs gatewayARNs, gatewayRefs or both: name at least one gateway",
 		},
 		{
-			name:   "rejects a policy without gatewayARNs",
-			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) { p.Spec.GatewayARNs = nil },
-			field:  arnsField,
-			want:   "Required value",
+			name: "rejects a gatewayRef with an invalid name",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				p.Spec.GatewayRefs = []vpcev1alpha1.ACKGatewayReference{{Name: "Tools_Gateway"}}
+			},
+			field: "spec.gatewayRefs[0].name",
+			want:  "gatewayRefs.name must be a lower-case DNS subdomain name",
+		},
+		{
+			name: "rejects a gatewayRef with an empty name",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				p.Spec.GatewayRefs = []vpcev1alpha1.ACKGatewayReference{{Name: ""}}
+			},
+			field: "spec.gatewayRefs[0].name",
+			want:  "should be at least 1 chars long",
+		},
+		{
+			name: "rejects a gatewayRef with an invalid namespace",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				p.Spec.GatewayRefs = []vpcev1alpha1.ACKGatewayReference{{Name: "tools", Namespace: "team.research"}}
+			},
+			field: "spec.gatewayRefs[0].namespace",
+			want:  "gatewayRefs.namespace must be a namespace name (lower-case DNS label)",
+		},
+		{
+			name: "rejects more than 50 gatewayRefs",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				for i := range 51 {
+					p.Spec.GatewayRefs = append(p.Spec.GatewayRefs, vpcev1alpha1.ACKGatewayReference{Name: fmt.Sprintf("gw-%02d", i)})
+				}
+			},
+			field: "spec.gatewayRefs",
+			want:  "must have at most 50 items",
 		},
 		{
 			name:   "rejects an ARN of another service",
@@ -182,6 +212,32 @@ func TestGatewayAccessPolicyValidationRejectsInvalidSpecs(t *testing.T) {
 		})
 	}
 
+	// Unstructured: the typed client leaves an empty list out.
+	for _, list := range []string{"gatewayARNs", "gatewayRefs"} {
+		t.Run("rejects an empty "+list, func(t *testing.T) {
+			policy := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": vpcev1alpha1.GroupVersion.String(),
+				"kind":       "GatewayAccessPolicy",
+				"metadata":   map[string]any{"namespace": namespace, "name": "empty-" + strings.ToLower(list)},
+				"spec": map[string]any{
+					"endpointRef": map[string]any{"name": "agentcore-gateway"},
+					"gatewayARNs": []any{researchGatewayARN},
+					list:          []any{},
+				},
+			}}
+			err := env.Client.Create(context.Background(), policy)
+			assertRejected(t, err, "spec."+list, "should have at least 1 items")
+		})
+	}
+
+	t.Run("rejects a name too long for its ConfigMap <name>-gateways", func(t *testing.T) {
+		policy := validAccessPolicy(namespace, strings.Repeat("p", 245))
+		err := env.Client.Create(context.Background(), policy)
+		// A rule on the object's root names no field (the API server
+		// says "<nil>"); the message says which.
+		assertRejected(t, err, "<nil>", "a GatewayAccessPolicy's name must be at most 244 characters")
+	})
+
 	t.Run("rejects an endpointRef without a name", func(t *testing.T) {
 		// Unstructured: the typed client always sends name, if only "".
 		policy := &unstructured.Unstructured{Object: map[string]any{
@@ -222,6 +278,23 @@ func TestGatewayAccessPolicyValidationAcceptsValidSpecs(t *testing.T) {
 		{
 			name:   "accepts 100 gateway ARNs",
 			mutate: withARNs(gatewayARNs(100)...),
+		},
+		{
+			name: "accepts gatewayRefs without gatewayARNs",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				p.Spec.GatewayARNs = nil
+				p.Spec.GatewayRefs = []vpcev1alpha1.ACKGatewayReference{{Name: "tools"}, {Name: "search.v2", Namespace: "shared-gateways"}}
+			},
+		},
+		{
+			name: "accepts gatewayRefs beside gatewayARNs",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) {
+				p.Spec.GatewayRefs = []vpcev1alpha1.ACKGatewayReference{{Name: "tools"}}
+			},
+		},
+		{
+			name:   "accepts a name of 244 characters",
+			mutate: func(p *vpcev1alpha1.GatewayAccessPolicy) { p.Name = strings.Repeat("p", 244) },
 		},
 		{
 			name: "accepts an endpoint in another namespace with a dotted name",

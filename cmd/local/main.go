@@ -46,12 +46,12 @@ func parseFlags(args []string, stderr io.Writer) (config, localenv.Paths, error)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&cfg.keepRunning, "keep-running", false, "keep everything running until Ctrl-C (SIGINT) or SIGTERM, to try kubectl by hand")
 	fs.StringVar(&cfg.workDir, "work-dir", filepath.Join(paths.RepoRoot, "bin", "demo"), "directory for the kubeconfig and the logs")
-	fs.StringVar(&cfg.binDir, "bin-dir", paths.BinDir, "directory holding the manager and ec2sim binaries")
+	fs.StringVar(&cfg.binDir, "bin-dir", paths.BinDir, "directory holding the manager, ec2sim and gatewaysim binaries")
 	fs.StringVar(&cfg.assetsDir, "assets-dir", paths.AssetsDir, "directory holding kube-apiserver, etcd and kubectl")
 	fs.DurationVar(&cfg.waitTimeout, "wait-timeout", 5*time.Minute, "how long to wait for each kind to become Ready")
 	fs.DurationVar(&cfg.pendingDelay, "pending-delay", 5*time.Second, "how long the simulator keeps a new endpoint pending (AWS: 2-5 minutes)")
 	fs.DurationVar(&cfg.deletingDelay, "deleting-delay", 3*time.Second, "how long the simulator keeps a deleted endpoint deleting")
-	fs.DurationVar(&cfg.propagationDelay, "policy-propagation-delay", 20*time.Second, "the operator's --policy-propagation-delay (AWS: up to 15 minutes)")
+	fs.DurationVar(&cfg.propagationDelay, "policy-propagation-delay", 20*time.Second, "the operator's --policy-propagation-delay and the gateway simulator's policy cache (AWS: up to 15 minutes)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, paths, err
 	}
@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	out.Step("Stopping the operator, the EC2 simulator and the control plane")
+	out.Step("Stopping the operator, the simulators and the control plane")
 	if err := env.Stop(); err != nil {
 		fmt.Fprintln(stderr, "local:", err)
 		return 1
@@ -118,7 +118,7 @@ func runDemo(ctx context.Context, env *localenv.Env, cfg config, out localenv.Pr
 	d.printHowToUse()
 	<-watched.Done()
 	if ctx.Err() == nil {
-		// Not a signal: the manager or the simulator stopped on its own.
+		// Not a signal: the manager or a simulator stopped on its own.
 		return context.Cause(watched)
 	}
 	out.Step("Signal received")

@@ -16,6 +16,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -54,10 +55,25 @@ func run() error {
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default against HTTP/2 stream attacks).")
 	flag.Float64Var(&rateLimitScale, "aws-rate-limit-scale", 1, "Scale of the client-side copy of EC2's request token buckets (1: AWS's defaults; raise it for an account with raised limits; negative: off).")
 	flag.StringVar(&ec2Endpoint, "ec2-endpoint", os.Getenv("AWS_ENDPOINT_URL_EC2"), "EC2 API URL, e.g. the EC2 simulator (default: AWS, or AWS_ENDPOINT_URL_EC2).")
+	var (
+		maxVerifications                                   int
+		vpcID, verifyResolver, verifyCAFile, verifyDialMap string
+	)
+	flag.IntVar(&maxVerifications, "max-concurrent-verifications", controllers.DefaultMaxConcurrentVerifications, "GatewayAccessPolicies whose spec.verify gateways are probed at once (each probe is bounded by 5s), in a pool apart from the reconcilers.")
+	flag.StringVar(&vpcID, "vpc-id", "", "VPC the operator's pods run in, e.g. vpc-0a1b2c3d. Verification is measured from the operator's pod: endpoints in other VPCs report Verified=Unknown (NotVerifiable). Empty: not checked.")
+	flag.StringVar(&verifyResolver, "verify-resolver", "", "For the local run and tests only: where the verification probe resolves gateway names. Empty (the default, and the only value for a cluster): the pod's resolver; host:port: that DNS server; \"simulated\": answer from EC2's record of the endpoint, as private DNS would (cannot find PrivateDNSNotInEffect).")
+	flag.StringVar(&verifyCAFile, "verify-ca-file", "", "For the local run and tests only: a PEM bundle the verification probe trusts instead of the system's roots (the gateway simulator's CA). TLS is always verified.")
+	flag.StringVar(&verifyDialMap, "verify-dial-map", "", "For the local run and tests only: a JSON file of endpoint interface address to loopback host:port (the gateway simulator's --listeners-file); the probe's connection to <interface address>:443 goes to the mapped listener, and an address not in the file is refused. Read at every probe. Where to connect only: TLS is still verified for the gateway's name.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	if err := checkFlags(propagationDelay, syncPeriod, policyWriteInterval, maxConcurrent); err != nil {
+		return err
+	}
+	verification, err := verificationOptions(verificationFlags{
+		maxConcurrent: maxVerifications, vpcID: vpcID, resolver: verifyResolver, caFile: verifyCAFile, dialMap: verifyDialMap,
+	})
+	if err != nil {
 		return err
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
@@ -87,6 +103,9 @@ func run() error {
 		LeaderElection:                leaderElect,
 		LeaderElectionID:              "vpce.agentcore.io",
 		LeaderElectionReleaseOnCancel: true,
+		// The operator reads only the ConfigMaps it writes (the agents'
+		// connection details): its cache holds no other ConfigMap.
+		Cache: cache.Options{ByObject: controllers.CacheByObject()},
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
@@ -99,6 +118,7 @@ func run() error {
 		MaxConcurrentReconciles: maxConcurrent,
 		PolicyWriteInterval:     policyWriteInterval,
 		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint, RateLimitScale: rateLimitScale}),
+		Verification:            verification,
 	}); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}

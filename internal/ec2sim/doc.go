@@ -23,7 +23,10 @@
 //     page after cutting it, so pages may be empty and still carry a token;
 //   - EC2's per-account token-bucket throttling (RequestLimitExceeded);
 //   - injected faults: error rates, latency, errors after the change was applied, and
-//     eventual consistency of creations and changes.
+//     eventual consistency of creations and changes;
+//   - and, as fault injection that is not AWS's behaviour, what some EC2-compatible APIs do:
+//     accept a ModifyVpcEndpoint parameter without applying it (Options.IgnoreModify), and
+//     leave fields out of DescribeVpcEndpoints answers (Options.OmitFields).
 //
 // Every behaviour cites the AWS page it comes from. Where AWS does not document an answer,
 // it is an Options setting whose comment says so.

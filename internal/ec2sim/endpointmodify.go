@@ -12,6 +12,7 @@ import (
 // says subnet, IP address type and private DNS changes do; AWS does not document which
 // changes re-provision.
 func (s *Simulator) modifyVpcEndpoint(q query, now time.Time) (response, *apiError) {
+	q = s.withoutIgnoredModify(q)
 	id := q.get("VpcEndpointId")
 	if id == "" {
 		return nil, missingParameter("VpcEndpointId")

@@ -69,9 +69,9 @@ type vpcEndpointXML struct {
 	PolicyDocument      string               `xml:"policyDocument"`
 	SubnetIDs           []string             `xml:"subnetIdSet>item"`
 	Groups              []groupIdentifierXML `xml:"groupSet>item"`
-	IPAddressType       string               `xml:"ipAddressType"`
+	IPAddressType       string               `xml:"ipAddressType,omitempty"`
 	DNSOptions          dnsOptionsXML        `xml:"dnsOptions"`
-	PrivateDNSEnabled   bool                 `xml:"privateDnsEnabled"`
+	PrivateDNSEnabled   *bool                `xml:"privateDnsEnabled,omitempty"`
 	RequesterManaged    bool                 `xml:"requesterManaged"`
 	NetworkInterfaceIDs []string             `xml:"networkInterfaceIdSet>item"`
 	DNSEntries          []dnsEntryXML        `xml:"dnsEntrySet>item"`
@@ -287,6 +287,7 @@ func (s *Simulator) addEndpoint(spec endpointSpec, now time.Time) *vpcEndpoint {
 }
 
 func (s *Simulator) endpointXML(e *vpcEndpoint) vpcEndpointXML {
+	privateDNS := e.privateDNS
 	x := vpcEndpointXML{
 		VpcEndpointID:     e.id,
 		VpcEndpointType:   endpointTypeInterface,
@@ -298,7 +299,7 @@ func (s *Simulator) endpointXML(e *vpcEndpoint) vpcEndpointXML {
 		SubnetIDs:         slices.Clone(e.subnetIDs),
 		IPAddressType:     e.ipAddressType,
 		DNSOptions:        dnsOptionsXML{DNSRecordIPType: e.dnsRecordIPType},
-		PrivateDNSEnabled: e.privateDNS,
+		PrivateDNSEnabled: &privateDNS,
 		CreationTimestamp: e.createdAt.UTC().Format(timestampLayout),
 		Tags:              e.tags.xml(),
 		OwnerID:           s.accountID,
@@ -375,7 +376,9 @@ func (s *Simulator) describeVpcEndpoints(q query, now time.Time) (response, *api
 	}
 	resp := &describeVpcEndpointsResponse{NextToken: next}
 	for _, e := range items {
-		resp.Endpoints = append(resp.Endpoints, s.endpointXML(e))
+		x := s.endpointXML(e)
+		s.omitEndpointFields(&x)
+		resp.Endpoints = append(resp.Endpoints, x)
 	}
 	return resp, nil
 }

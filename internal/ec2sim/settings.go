@@ -81,6 +81,7 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("ServiceIPAddressTypes %q: want ipv4 or ipv6", t))
 		}
 	}
+	errs = append(errs, o.validateCompat()...)
 	return errors.Join(errs...)
 }
 

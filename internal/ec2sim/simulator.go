@@ -2,6 +2,7 @@ package ec2sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,15 @@ type Options struct {
 	Clock func() time.Time
 	// IAM, when set, authorizes every call against an identity-based policy (see SetIAM).
 	IAM *IAMConfig
+	// IgnoreModify names ModifyVpcEndpoint parameters ("PrivateDnsEnabled",
+	// "IpAddressType", "AddSubnetId", ...) that are accepted and never applied: the call
+	// succeeds as if they had not been sent. Fault injection that emulates an EC2-compatible
+	// API that is not AWS (see compat.go); AWS applies what it accepts. nil: none.
+	IgnoreModify []string
+	// OmitFields names fields DescribeVpcEndpoints leaves out of its answers
+	// (FieldIPAddressType, FieldPrivateDNSEnabled). Fault injection that emulates an
+	// EC2-compatible API that is not AWS (see compat.go); AWS sends them. nil: none.
+	OmitFields []string
 }
 
 // Simulator is an in-memory EC2 account in one region that serves EC2's Query protocol.
@@ -86,6 +96,8 @@ type Simulator struct {
 	repeatedModify        string
 	reprovisionOn         []string
 	hostedZoneConflict    string
+	ignoreModify          []string
+	omitFields            []string
 	clock                 func() time.Time
 	zones                 []availabilityZone
 	serviceZones          []availabilityZone
@@ -149,6 +161,8 @@ func New(opts Options) *Simulator {
 		repeatedModify:        opts.RepeatedModify,
 		reprovisionOn:         reprovisioningChanges(opts.ReprovisionOn),
 		hostedZoneConflict:    opts.HostedZoneConflict,
+		ignoreModify:          slices.Clone(opts.IgnoreModify),
+		omitFields:            slices.Clone(opts.OmitFields),
 		clock:                 opts.Clock,
 		zones:                 zones,
 		serviceZones:          offeredZones(zones, opts.ServiceZones),

@@ -40,8 +40,12 @@ type Options struct {
 	// PendingDelay and DeletingDelay are the simulator's endpoint timings
 	// (default 5s and 3s).
 	PendingDelay, DeletingDelay time.Duration
-	// PropagationDelay is the manager's --policy-propagation-delay (default 20s).
+	// PropagationDelay is the manager's --policy-propagation-delay and the
+	// gateway simulator's policy cache (default 20s; AWS: up to 15 minutes).
 	PropagationDelay time.Duration
+	// Gateways are the gateways the gateway simulator serves (default: those
+	// the samples' GatewayAccessPolicies verify, with their Secrets' tokens).
+	Gateways []SimGateway
 	// Out receives step-by-step progress (default: discarded).
 	Out io.Writer
 }
@@ -66,6 +70,15 @@ func (o Options) withDefaults() (Options, error) {
 	o.PendingDelay = orDefault(o.PendingDelay, 5*time.Second)
 	o.DeletingDelay = orDefault(o.DeletingDelay, 3*time.Second)
 	o.PropagationDelay = orDefault(o.PropagationDelay, 20*time.Second)
+	if o.Gateways == nil {
+		samples, err := LoadSamples(filepath.Join(o.Paths.RepoRoot, "config", "samples"))
+		if err != nil {
+			return o, err
+		}
+		if o.Gateways, err = samples.Gateways(); err != nil {
+			return o, err
+		}
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -86,6 +99,8 @@ type Env struct {
 	Kubeconfig string
 	Kubectl    *Kubectl
 	Simulator  *Simulator
+	// GatewaySim serves the gateways behind the simulator's endpoints.
+	GatewaySim *GatewaySim
 	Manager    *Manager
 	// Network is what the simulator seeded, for Samples.UseNetwork.
 	Network Network
@@ -93,9 +108,9 @@ type Env struct {
 	cp      *controlPlane
 }
 
-// Start starts the control plane, the simulator and the manager, in that
-// order, reporting each step to opts.Out. On failure it stops whatever it
-// started.
+// Start starts the control plane, the EC2 simulator, the gateway simulator
+// and the manager, in that order, reporting each step to opts.Out. On
+// failure it stops whatever it started.
 func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if opts, err = opts.withDefaults(); err != nil {
 		return nil, err
@@ -112,7 +127,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	opts.WorkDir = workDir
 	// A log left by an earlier run would be mistaken for this one's.
-	for _, name := range []string{ManagerLogFile, SimulatorLogFile} {
+	for _, name := range []string{ManagerLogFile, SimulatorLogFile, GatewaySimLogFile} {
 		if err := os.Remove(filepath.Join(workDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
@@ -127,6 +142,9 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		return nil, err
 	}
 	if err := e.startSimulator(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.startGatewaySim(ctx); err != nil {
 		return nil, err
 	}
 	if err := e.startManager(ctx); err != nil {
@@ -179,24 +197,51 @@ func (e *Env) startSimulator(ctx context.Context) error {
 	return nil
 }
 
+func (e *Env) startGatewaySim(ctx context.Context) error {
+	bin := e.Options.Paths.Binary("gatewaysim")
+	e.out.Step("Starting the AgentCore Gateway simulator (%s)", Rel(bin))
+	g, err := startGatewaySim(ctx, bin, e.Options.WorkDir, GatewaySimOptions{
+		Region: e.Options.Region, EC2URL: e.Simulator.URL, Gateways: e.Options.Gateways, PolicyCacheTTL: e.Options.PropagationDelay,
+	})
+	if err != nil {
+		return err
+	}
+	e.GatewaySim = g
+	ids := make([]string, len(e.Options.Gateways))
+	for i, gw := range e.Options.Gateways {
+		ids[i] = gw.ID
+	}
+	e.out.Detail("gateways %s, each accepting only its own bearer token", strings.Join(ids, ", "))
+	e.out.Detail("it serves them behind each endpoint the EC2 simulator reports available, one HTTPS listener per interface address (%s)",
+		Rel(g.ListenersFile))
+	e.out.Detail("it refuses what the endpoint's policy, as the EC2 simulator returns it, does not admit: JSON-RPC -32002")
+	e.out.Detail("simulated, shortened delay: it caches each endpoint policy %s after reading it (on AWS: up to 15 minutes)",
+		e.Options.PropagationDelay)
+	e.out.Detail("log: %s; state: %s", Rel(g.LogPath), g.AdminURL)
+	return nil
+}
+
 func (e *Env) startManager(ctx context.Context) error {
 	bin := e.Options.Paths.Binary("manager")
 	e.out.Step("Starting the operator (%s)", Rel(bin))
 	m, err := startManager(ctx, bin, e.Options.WorkDir, e.Kubeconfig, e.Simulator.URL, ManagerOptions{
 		Region: e.Options.Region, ClusterName: e.Options.ClusterName, PropagationDelay: e.Options.PropagationDelay,
+		VerifyCAFile: e.GatewaySim.CAFile, VerifyDialMap: e.GatewaySim.ListenersFile,
 	})
 	if err != nil {
 		return err
 	}
 	e.Manager = m
 	e.out.Detail("ready (health probes on %s); log: %s", m.ProbeAddr, Rel(m.LogPath))
-	e.out.Detail("simulated, shortened delay: --policy-propagation-delay %s (on AWS: the gateway caches access policies up to 15 minutes)",
+	e.out.Detail("simulated, shortened delay: --policy-propagation-delay %s, as long as the gateway simulator's cache (on AWS: the gateway caches access policies up to 15 minutes)",
 		e.Options.PropagationDelay)
+	e.out.Detail("its verification probe trusts the gateway simulator's CA (--verify-ca-file), answers the gateways' names from EC2's record of the endpoint (--verify-resolver simulated)")
+	e.out.Detail("and reaches an interface address through the listener that stands for it (--verify-dial-map); all three for the local run only")
 	return nil
 }
 
 // Watch returns a context that is canceled when ctx is, or when the manager
-// or the simulator exits on its own; context.Cause says which.
+// or a simulator exits on its own; context.Cause says which.
 func (e *Env) Watch(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	watch := func(p *process) {
@@ -208,16 +253,21 @@ func (e *Env) Watch(ctx context.Context) (context.Context, context.CancelFunc) {
 	}
 	go watch(e.Manager.proc)
 	go watch(e.Simulator.proc)
+	go watch(e.GatewaySim.proc)
 	return ctx, func() { cancel(context.Canceled) }
 }
 
-// Stop stops the manager, then the simulator, then the control plane. It is
-// safe to call more than once.
+// Stop stops the manager, then the gateway simulator, then the EC2
+// simulator, then the control plane. It is safe to call more than once.
 func (e *Env) Stop() error {
 	var errs []error
 	if e.Manager != nil {
 		errs = append(errs, e.Manager.proc.stop())
 		e.Manager = nil
+	}
+	if e.GatewaySim != nil {
+		errs = append(errs, e.GatewaySim.proc.stop())
+		e.GatewaySim = nil
 	}
 	if e.Simulator != nil {
 		errs = append(errs, e.Simulator.proc.stop())

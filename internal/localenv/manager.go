@@ -17,6 +17,9 @@ type ManagerOptions struct {
 	ClusterName string
 	// PropagationDelay is --policy-propagation-delay (AWS: up to 15 min).
 	PropagationDelay time.Duration
+	// VerifyCAFile and VerifyDialMap are --verify-ca-file and
+	// --verify-dial-map: the gateway simulator's CA and listeners files.
+	VerifyCAFile, VerifyDialMap string
 }
 
 // Manager is the manager binary running as a child process.
@@ -47,6 +50,11 @@ func startManager(ctx context.Context, binary, workDir, kubeconfig, ec2URL strin
 		"--policy-propagation-delay", opts.PropagationDelay.String(),
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddr,
+		// Verification against the gateway simulator: names answered from
+		// EC2's record of the endpoint, its CA, its listeners.
+		"--verify-resolver", "simulated",
+		"--verify-ca-file", opts.VerifyCAFile,
+		"--verify-dial-map", opts.VerifyDialMap,
 	}
 	env := []string{
 		"KUBECONFIG=" + kubeconfig,

@@ -18,7 +18,7 @@ const modulePath = "github.com/agentcore-io/vpce-operator"
 type Paths struct {
 	// RepoRoot is the repository's top directory (config/ lives there).
 	RepoRoot string
-	// BinDir holds the manager and ec2sim binaries.
+	// BinDir holds the manager, ec2sim and gatewaysim binaries.
 	BinDir string
 	// AssetsDir holds kube-apiserver, etcd and kubectl.
 	AssetsDir string
@@ -86,7 +86,7 @@ func (p Paths) Kubectl() string { return filepath.Join(p.AssetsDir, "kubectl") }
 // Check reports every binary that is missing, with the command that builds it.
 func (p Paths) Check() error {
 	var errs []error
-	for _, bin := range []string{p.Binary("manager"), p.Binary("ec2sim")} {
+	for _, bin := range []string{p.Binary("manager"), p.Binary("ec2sim"), p.Binary("gatewaysim")} {
 		if !isExecutable(bin) {
 			errs = append(errs, fmt.Errorf("%s not found: run 'make build'", bin))
 		}

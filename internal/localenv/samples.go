@@ -3,6 +3,7 @@ package localenv
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/agentcore-io/vpce-operator/internal/policy"
 )
 
 // Kinds of the samples, as in their manifests.
@@ -19,6 +22,7 @@ const (
 	KindGatewayEndpoint     = "GatewayEndpoint"
 	KindGatewayAccessPolicy = "GatewayAccessPolicy"
 	kindNamespace           = "Namespace"
+	kindSecret              = "Secret"
 )
 
 // Network is what the samples refer to in AWS and the simulator replaces:
@@ -148,7 +152,8 @@ func (s *Samples) Manifest() ([]byte, error) {
 	return manifest(s.Objects)
 }
 
-// CustomResourcesManifest returns the samples without their Namespaces, for
+// CustomResourcesManifest returns the samples without their Namespaces (the
+// custom resources and the Secrets and RBAC objects that go with them), for
 // kubectl delete -f -: the control plane runs no namespace controller, so a
 // deleted Namespace would stay Terminating for ever.
 func (s *Samples) CustomResourcesManifest() ([]byte, error) {
@@ -174,4 +179,91 @@ func manifest(objs []*unstructured.Unstructured) ([]byte, error) {
 		buf.Write(doc)
 	}
 	return buf.Bytes(), nil
+}
+
+// sampleTools are the tools the gateway simulator lists for the samples'
+// gateways, so that each shows a tool count of its own.
+var sampleTools = map[string][]string{
+	"research-tools-a1b2c3d4e5": {"arxiv___search", "arxiv___fetch", "notes___append"},
+	"paper-search-f6g7h8i9j0":   {"papers___search", "papers___cite"},
+	"web-search-u1v2w3x4y5":     {"web___search"},
+	"ticketing-k1l2m3n4o5":      {"tickets___create", "tickets___lookup"},
+}
+
+// Gateways are the gateways the GatewayAccessPolicies' spec.verify lists,
+// each with the token its tokenSecretRef names in the samples' Secrets: what
+// the gateway simulator must serve for the samples' probes to get through.
+// A gateway listed twice must have the same token both times.
+func (s *Samples) Gateways() ([]SimGateway, error) {
+	var out []SimGateway
+	seen := map[string]string{}
+	for _, p := range s.Of(KindGatewayAccessPolicy) {
+		gateways, _, _ := unstructured.NestedSlice(p.Object, "spec", "verify", "gateways")
+		for _, g := range gateways {
+			entry, _ := g.(map[string]any)
+			arnText, _, _ := unstructured.NestedString(entry, "gatewayARN")
+			arn, err := policy.ParseARN(arnText)
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: spec.verify gateway %q: %w", p.GetNamespace(), p.GetName(), arnText, err)
+			}
+			name, _, _ := unstructured.NestedString(entry, "tokenSecretRef", "name")
+			key, _, _ := unstructured.NestedString(entry, "tokenSecretRef", "key")
+			if name == "" {
+				continue // a SigV4 gateway: no token, not probed
+			}
+			token, err := s.secretValue(p.GetNamespace(), name, key)
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: the token of %s: %w", p.GetNamespace(), p.GetName(), arn.GatewayID, err)
+			}
+			if before, ok := seen[arn.GatewayID]; ok {
+				if before != token {
+					return nil, fmt.Errorf("gateway %s is verified with two different tokens", arn.GatewayID)
+				}
+				continue
+			}
+			seen[arn.GatewayID] = token
+			out = append(out, SimGateway{ID: arn.GatewayID, Token: token, Tools: sampleTools[arn.GatewayID]})
+		}
+	}
+	return out, nil
+}
+
+// secretValue is one key of a sample Secret, from stringData or data.
+func (s *Samples) secretValue(namespace, name, key string) (string, error) {
+	for _, secret := range s.Of(kindSecret) {
+		if secret.GetNamespace() != namespace || secret.GetName() != name {
+			continue
+		}
+		if v, ok, _ := unstructured.NestedString(secret.Object, "stringData", key); ok && v != "" {
+			return v, nil
+		}
+		if v, ok, _ := unstructured.NestedString(secret.Object, "data", key); ok && v != "" {
+			decoded, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				return "", fmt.Errorf("secret %s/%s key %s: %w", namespace, name, key, err)
+			}
+			return string(decoded), nil
+		}
+		return "", fmt.Errorf("secret %s/%s has no key %s", namespace, name, key)
+	}
+	return "", fmt.Errorf("no Secret %s/%s in the samples", namespace, name)
+}
+
+// WithoutVerify returns a copy of the samples whose GatewayAccessPolicies
+// have no spec.verify, for applying the endpoint and the policies before
+// turning verification on.
+func (s *Samples) WithoutVerify() *Samples {
+	out := &Samples{Objects: make([]*unstructured.Unstructured, len(s.Objects))}
+	for i, obj := range s.Objects {
+		out.Objects[i] = obj.DeepCopy()
+		if obj.GetKind() == KindGatewayAccessPolicy {
+			unstructured.RemoveNestedField(out.Objects[i].Object, "spec", "verify")
+		}
+	}
+	return out
+}
+
+// ManifestOf returns the samples of one kind as one multi-document YAML.
+func (s *Samples) ManifestOf(kind string) ([]byte, error) {
+	return manifest(s.Of(kind))
 }

@@ -69,6 +69,29 @@ status:
 			want: health{Status: "Degraded", Message: "merged endpoint policy would be 20600 characters, 120 over EC2's limit of 20480"},
 		},
 		{
+			name: "a policy waiting for an ACK Gateway's ARN is progressing, not degraded",
+			object: `
+metadata: {generation: 1}
+status:
+  observedGeneration: 1
+  conditions:
+  - {type: Accepted, status: "False", reason: WaitingForGatewayARN, message: "Waiting for the ARN of 1 of 1 gatewayRefs: Gateway team/tools has no status.ackResourceMetadata.arn yet"}
+  - {type: Ready, status: "False", reason: NotAccepted}`,
+			want: health{Status: "Progressing", Message: "Waiting for the ARN of 1 of 1 gatewayRefs: Gateway team/tools has no status.ackResourceMetadata.arn yet"},
+		},
+		{
+			name: "a policy whose ConfigMap name is taken is degraded",
+			object: `
+metadata: {generation: 1}
+status:
+  observedGeneration: 1
+  conditions:
+  - {type: Accepted, status: "True", reason: Accepted}
+  - {type: Ready, status: "True", reason: Effective}
+  - {type: Stalled, status: "True", reason: ConfigMapNameTaken, message: "ConfigMap team/tools-gateways exists and this GatewayAccessPolicy does not own it"}`,
+			want: health{Status: "Degraded", Message: "ConfigMap team/tools-gateways exists and this GatewayAccessPolicy does not own it"},
+		},
+		{
 			name: "a stalled policy is degraded",
 			object: `
 metadata: {generation: 1}

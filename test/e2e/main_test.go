@@ -38,7 +38,7 @@ func buildAndRun(m *testing.M) int {
 	return m.Run()
 }
 
-// buildBinaries builds the manager, the simulator and the local environment
+// buildBinaries builds the manager, the simulators and the local environment
 // from this checkout, so the tests never run stale binaries from bin/.
 func buildBinaries(binDir string) (localenv.Paths, error) {
 	root, err := localenv.FindRepoRoot(".")
@@ -49,7 +49,7 @@ func buildBinaries(binDir string) (localenv.Paths, error) {
 	if err != nil {
 		return localenv.Paths{}, err
 	}
-	for _, name := range []string{"manager", "ec2sim", "local"} {
+	for _, name := range []string{"manager", "ec2sim", "gatewaysim", "local"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./cmd/"+name)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {

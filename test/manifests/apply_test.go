@@ -84,6 +84,14 @@ func TestServiceAccountMayDoExactlyWhatTheOperatorDoes(t *testing.T) {
 		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayendpoints", Subresource: "finalizers", Verb: "update"},
 		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayaccesspolicies", Verb: "list"},
 		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayaccesspolicies", Subresource: "status", Verb: "patch"},
+		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayaccesspolicies", Subresource: "finalizers", Verb: "update"},
+		// The agents' connection details, <policy>-gateways: the cache
+		// watches only labelled ConfigMaps, but RBAC cannot say so.
+		{Namespace: teamNS, Resource: "configmaps", Verb: "list"},
+		{Namespace: teamNS, Resource: "configmaps", Verb: "create"},
+		{Namespace: teamNS, Resource: "configmaps", Verb: "delete"},
+		// spec.gatewayRefs: ACK Gateways, read only.
+		{Namespace: teamNS, Group: "bedrockagentcorecontrol.services.k8s.aws", Resource: "gateways", Verb: "watch"},
 		{Resource: "namespaces", Verb: "watch"},
 		{Namespace: teamNS, Group: "events.k8s.io", Resource: "events", Verb: "create"},
 		{Namespace: namespace, Group: "coordination.k8s.io", Resource: "leases", Verb: "update"},
@@ -97,7 +105,9 @@ func TestServiceAccountMayDoExactlyWhatTheOperatorDoes(t *testing.T) {
 		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayaccesspolicies", Verb: "update"},
 		{Namespace: "kube-system", Group: "coordination.k8s.io", Resource: "leases", Verb: "update"},
 		{Namespace: teamNS, Resource: "secrets", Verb: "get"},
-		{Namespace: teamNS, Resource: "configmaps", Verb: "list"},
+		{Namespace: teamNS, Group: "bedrockagentcorecontrol.services.k8s.aws", Resource: "gateways", Verb: "update"},
+		{Namespace: teamNS, Group: "bedrockagentcorecontrol.services.k8s.aws", Resource: "gateways", Subresource: "status", Verb: "patch"},
+		{Namespace: teamNS, Group: "vpce.agentcore.io", Resource: "gatewayaccesspolicies", Verb: "delete"},
 		{Resource: "namespaces", Verb: "update"},
 	}
 	for _, attrs := range allowed {

@@ -28,8 +28,9 @@ func (g grant) String() string {
 
 // managerMayHave is everything the operator's ClusterRole may grant. The
 // operator never creates or deletes its own kinds (users do), writes status
-// only through the status subresource, and reads namespaces for
-// access.allowedNamespaces selectors.
+// only through the status subresource, reads namespaces for
+// access.allowedNamespaces selectors, writes its policies' connection
+// details ConfigMaps and reads ACK Gateways.
 var managerMayHave = func() map[grant]bool {
 	allowed := map[grant]bool{}
 	add := func(groups, resources, verbs []string) {
@@ -50,6 +51,16 @@ var managerMayHave = func() map[grant]bool {
 	}
 	add([]string{""}, []string{"namespaces"}, []string{"get", "list", "watch"})
 	add([]string{"", "events.k8s.io"}, []string{"events"}, []string{"create", "patch"})
+	// The agents' connection details: the operator writes one ConfigMap per
+	// GatewayAccessPolicy, <policy>-gateways, in the policy's namespace, and
+	// deletes it when the policy is no longer accepted. Its cache holds
+	// only ConfigMaps with its managed-by label, and it never changes one
+	// the policy does not own; Kubernetes RBAC cannot narrow a ClusterRole
+	// to those, so the code does.
+	add([]string{""}, []string{"configmaps"}, []string{"get", "list", "watch", "create", "update", "patch", "delete"})
+	// spec.gatewayRefs: the ARN of AWS Controllers for Kubernetes Gateways,
+	// read only, never written.
+	add([]string{"bedrockagentcorecontrol.services.k8s.aws"}, []string{"gateways"}, []string{"get", "list", "watch"})
 	return allowed
 }()
 
@@ -69,6 +80,22 @@ var managerNeeds = []grant{
 	{"", "namespaces", "get"},
 	{"", "namespaces", "list"},
 	{"", "namespaces", "watch"},
+	// The connection details ConfigMaps: watched, created, kept up to date,
+	// deleted when the policy stops being accepted.
+	{"", "configmaps", "get"},
+	{"", "configmaps", "list"},
+	{"", "configmaps", "watch"},
+	{"", "configmaps", "create"},
+	{"", "configmaps", "update"},
+	{"", "configmaps", "delete"},
+	// The ConfigMap's ownerReference has blockOwnerDeletion, which API
+	// servers with the OwnerReferencesPermissionEnforcement admission
+	// plugin allow only to who may update the owner's finalizers.
+	{"vpce.agentcore.io", "gatewayaccesspolicies/finalizers", "update"},
+	// spec.gatewayRefs: ACK Gateways' ARNs.
+	{"bedrockagentcorecontrol.services.k8s.aws", "gateways", "get"},
+	{"bedrockagentcorecontrol.services.k8s.aws", "gateways", "list"},
+	{"bedrockagentcorecontrol.services.k8s.aws", "gateways", "watch"},
 	{"events.k8s.io", "events", "create"},
 	{"events.k8s.io", "events", "patch"},
 }

@@ -75,6 +75,13 @@ if stalled ~= nil and stalled.status == "True" then
 end
 
 local accepted = findCondition("Accepted")
+-- A referenced ACK Gateway that has no ARN yet is being created in AWS:
+-- the policy is accepted by itself once it has one.
+if accepted ~= nil and accepted.status == "False" and accepted.reason == "WaitingForGatewayARN" then
+  hs.status = "Progressing"
+  hs.message = describe(accepted)
+  return hs
+end
 if accepted ~= nil and accepted.status == "False" then
   hs.status = "Degraded"
   hs.message = "Not accepted"
