@@ -430,6 +430,7 @@ type AppliedStatement struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=gwe,categories=agentcore
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Endpoint-ID",type=string,JSONPath=`.status.endpointID`
 // +kubebuilder:printcolumn:name="VPC",type=string,JSONPath=`.spec.vpcID`
@@ -437,6 +438,7 @@ type AppliedStatement struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="DNS",type=string,JSONPath=`.status.dnsEntries[0].dnsName`,priority=1
 // +kubebuilder:printcolumn:name="Security-Groups",type=string,JSONPath=`.status.securityGroupIDs`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 type GatewayEndpoint struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -36,6 +36,7 @@ var designedKinds = []struct {
 		kind: "GatewayEndpoint", plural: "gatewayendpoints", shortName: "gwe",
 		columns: []column{
 			{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
+			{Name: "Reason", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].reason`},
 			{Name: "State", Type: "string", JSONPath: ".status.state"},
 			{Name: "Endpoint-ID", Type: "string", JSONPath: ".status.endpointID"},
 			{Name: "VPC", Type: "string", JSONPath: ".spec.vpcID"},
@@ -43,6 +44,7 @@ var designedKinds = []struct {
 			{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},
 			{Name: "DNS", Type: "string", JSONPath: ".status.dnsEntries[0].dnsName", Priority: 1},
 			{Name: "Security-Groups", Type: "string", JSONPath: ".status.securityGroupIDs", Priority: 1},
+			{Name: "Message", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].message`, Priority: 1},
 		},
 	},
 	{
@@ -52,9 +54,11 @@ var designedKinds = []struct {
 			{Name: "Gateways", Type: "integer", JSONPath: ".status.gatewayCount"},
 			{Name: "Accepted", Type: "string", JSONPath: `.status.conditions[?(@.type=="Accepted")].status`},
 			{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
+			{Name: "Reason", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].reason`},
 			{Name: "Effective-At", Type: "string", JSONPath: ".status.effectiveAt"},
 			{Name: "Verified", Type: "string", JSONPath: `.status.conditions[?(@.type=="Verified")].status`},
 			{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},
+			{Name: "Message", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].message`, Priority: 1},
 		},
 	},
 }
@@ -177,7 +181,7 @@ func TestPrinterColumnsShowStatus(t *testing.T) {
 	ctx := context.Background()
 	condition := func(conditionType string) metav1.Condition {
 		return metav1.Condition{
-			Type: conditionType, Status: metav1.ConditionTrue, Reason: "Tested",
+			Type: conditionType, Status: metav1.ConditionTrue, Reason: "Tested", Message: "Tested and fine.",
 			LastTransitionTime: metav1.Now(),
 		}
 	}
@@ -205,6 +209,8 @@ func TestPrinterColumnsShowStatus(t *testing.T) {
 		assertCells(t, cellsByColumn(table), map[string]string{
 			"Name":            "shown",
 			"Ready":           "True",
+			"Reason":          "Tested",
+			"Message":         "Tested and fine.",
 			"State":           "available",
 			"Endpoint-ID":     "vpce-0a1b2c3d4e5f60799",
 			"VPC":             "vpc-0a1b2c3d4e5f60718",
@@ -226,7 +232,7 @@ func TestPrinterColumnsShowStatus(t *testing.T) {
 			EffectiveAt:  &effectiveAt,
 			Conditions: []metav1.Condition{
 				condition(vpcev1alpha1.ConditionAccepted),
-				{Type: vpcev1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "AwaitingPropagation", LastTransitionTime: metav1.Now()},
+				{Type: vpcev1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: "AwaitingPropagation", Message: "Applied; enforced from 2030.", LastTransitionTime: metav1.Now()},
 			},
 		}
 		if err := env.Client.Status().Update(ctx, policy); err != nil {
@@ -239,6 +245,8 @@ func TestPrinterColumnsShowStatus(t *testing.T) {
 			"Gateways":     "1",
 			"Accepted":     "True",
 			"Ready":        "False",
+			"Reason":       "AwaitingPropagation",
+			"Message":      "Applied; enforced from 2030.",
 			"Effective-At": "2030-01-02T03:04:05Z",
 		})
 	})

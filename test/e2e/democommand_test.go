@@ -40,7 +40,7 @@ func TestDemoCommandExitsZeroAndShowsTheReadyEndpointItsPolicyAndWhatAgentsReach
 		what    string
 		pattern string
 	}{
-		{"a READY True row for the endpoint", `(?m)^agentcore-system-samples\s+\S*agentcore-gateway\s+True\s+available\s+vpce-`},
+		{"a READY True row for the endpoint", `(?m)^agentcore-system-samples\s+\S*agentcore-gateway\s+True\s+Ready\s+available\s+vpce-`},
 		{"a READY True row for the research policy", `(?m)^team-research\s+\S*research-gateways\s+agentcore-gateway\s+2\s+True\s+True`},
 		{"a READY True row for the support policy", `(?m)^team-support\s+\S*support-gateways\s+agentcore-gateway\s+1\s+True\s+True`},
 		{"an endpoint ID", `\bvpce-[0-9a-f]{8,17}\b`},
@@ -72,7 +72,7 @@ func TestDemoCommandExitsZeroAndShowsTheReadyEndpointItsPolicyAndWhatAgentsReach
 		{"the granted gateway in the other policy's ConfigMap",
 			`(?m)^GATEWAY_WEB_SEARCH_U1V2W3X4Y5_URL=https://web-search-u1v2w3x4y5\.gateway\.bedrock-agentcore\.us-east-1\.amazonaws\.com/mcp$`},
 		{"both policies Verified at the end",
-			`(?m)^team-research\s+research-gateways\s+agentcore-gateway\s+3\s+True\s+True\s+\S+\s+True\s`},
+			`(?m)^team-research\s+research-gateways\s+agentcore-gateway\s+3\s+True\s+True\s+Effective\s+\S+\s+True\s`},
 	} {
 		loc := regexp.MustCompile(want.pattern).FindStringIndex(out)
 		switch {
