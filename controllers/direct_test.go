@@ -56,23 +56,9 @@ func newDirect(t *testing.T, tune func(*controllers.GatewayEndpointReconciler)) 
 	})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := ec2sim.NewClient(context.Background(), srv.URL, region)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
-		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.ResetCalls()
-	d := &direct{t: t, g: NewWithT(t), clock: clock, sim: sim, ec2: api, vpcID: vpcID, subnets: subnets,
-		agentsSG: aws.ToString(agents.GroupId), namespace: testNamespace(t)}
+	net := seedNetwork(t, sim, srv.URL)
+	d := &direct{t: t, g: NewWithT(t), clock: clock, sim: sim, ec2: net.api, vpcID: net.vpcID, subnets: net.subnets,
+		agentsSG: net.agentsSG, namespace: testNamespace(t)}
 	d.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(d.namespace, nil))).To(Succeed())
 
 	ctx, cancel := context.WithCancel(context.Background())

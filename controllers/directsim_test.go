@@ -67,17 +67,9 @@ func newDirectSim(t *testing.T, o directOptions) *directSim {
 	requests := &requestRecord{}
 	srv := httptest.NewServer(requests.wrap(sim))
 	t.Cleanup(srv.Close)
-	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
-	d.g.Expect(err).NotTo(HaveOccurred())
-	api, err := ec2sim.NewClient(context.Background(), srv.URL, region)
-	d.g.Expect(err).NotTo(HaveOccurred())
-	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
-		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
-	})
-	d.g.Expect(err).NotTo(HaveOccurred())
-	sim.ResetCalls()
+	net := seedNetwork(t, sim, srv.URL)
 	requests.reset()
-	d.sim, d.ec2, d.vpcID, d.subnets, d.agentsSG = sim, api, vpcID, subnets, aws.ToString(agents.GroupId)
+	d.sim, d.ec2, d.vpcID, d.subnets, d.agentsSG = sim, net.api, net.vpcID, net.subnets, net.agentsSG
 
 	clientOpts := awsclient.ClientOptions{Endpoint: srv.URL, STSEndpoint: srv.URL, RateLimitScale: -1}
 	if o.client != nil {

@@ -187,23 +187,9 @@ func newHarness(t testing.TB, opts harnessOptions) *harness {
 	log := &requestLog{}
 	srv := httptest.NewServer(log.wrap(sim))
 	t.Cleanup(srv.Close)
-	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := ec2sim.NewClient(context.Background(), srv.URL, region)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
-		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, g: NewWithT(t), sim: sim, url: srv.URL, ec2: api, k8s: env.Client,
-		vpcID: vpcID, subnets: subnets, opts: opts, agentsSG: aws.ToString(agents.GroupId), log: log}
-	sim.ResetCalls()
+	net := seedNetwork(t, sim, srv.URL)
+	h := &harness{t: t, g: NewWithT(t), sim: sim, url: srv.URL, ec2: net.api, k8s: env.Client,
+		vpcID: net.vpcID, subnets: net.subnets, opts: opts, agentsSG: net.agentsSG, log: log}
 	h.namespace = testNamespace(t)
 	h.g.Expect(env.Client.Create(context.Background(), testenv.Namespace(h.namespace, nil))).To(Succeed())
 	h.namespaces = []string{h.namespace}
@@ -434,4 +420,35 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
+}
+
+// network is what every test starts from: a VPC with a subnet in each of
+// three zones and the agents' security group, made through the simulator's
+// API as a person would (not under the operator's IAM policy), with the
+// call counts reset afterwards.
+type network struct {
+	api      *ec2.Client
+	vpcID    string
+	subnets  []string
+	agentsSG string
+}
+
+func seedNetwork(t testing.TB, sim *ec2sim.Simulator, url string) network {
+	t.Helper()
+	vpcID, subnets, err := sim.SeedVPC("10.0.0.0/16", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := ec2sim.NewClient(context.Background(), url, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agents, err := api.CreateSecurityGroup(context.Background(), &ec2.CreateSecurityGroupInput{
+		VpcId: ptr.To(vpcID), GroupName: ptr.To("ec2-agent-sg"), Description: ptr.To("agents"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetCalls()
+	return network{api: api, vpcID: vpcID, subnets: subnets, agentsSG: aws.ToString(agents.GroupId)}
 }
