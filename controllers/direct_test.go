@@ -141,8 +141,12 @@ func TestTheCreatePathMakesFourMutatingCallsAndTurnsPrivateDNSOnOnlyOnceAvailabl
 	d := newDirect(t, nil)
 	ge := d.endpoint("gw")
 
-	d.reconcile(ge) // finalizer, group, rules, endpoint
-	res := d.reconcile(ge)
+	res := d.reconcile(ge) // finalizer, group
+	d.g.Expect(d.condition(ge, v1alpha1.ConditionSecurityGroupReady)).To(HavePrefix("False/Creating"),
+		"the rules wait for EC2 to list the new group, so that they are not refused with InvalidGroup.NotFound")
+	d.g.Expect(ge.Status.EndpointID).To(BeEmpty(), "no endpoint before its group's rules")
+	d.clock.Step(res.RequeueAfter)
+	res = d.reconcile(ge) // rules, endpoint
 	d.g.Expect(ge.Status.EndpointID).NotTo(BeEmpty())
 	d.g.Expect(d.privateDNS(ge.Status.EndpointID)).To(BeFalse(), "created with private DNS off")
 	d.g.Expect(d.condition(ge, v1alpha1.ConditionEndpointAvailable)).To(HavePrefix("False/Pending"))

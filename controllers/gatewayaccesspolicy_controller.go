@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,6 +40,10 @@ type GatewayAccessPolicyReconciler struct {
 	// PropagationDelay is how long the gateway may serve a cached access
 	// policy (15 minutes on AWS).
 	PropagationDelay time.Duration
+	// MissingReferenceGrace is how long a policy whose GatewayEndpoint or
+	// ACK Gateways do not exist (yet) is reported Reconciling, from the
+	// moment it stopped being accepted, before it is reported Stalled.
+	MissingReferenceGrace time.Duration
 	// ConfigMapAPIReader reads, uncached, a ConfigMap that creating the
 	// policy's connection details found to exist although the cache (which
 	// holds only the operator's ConfigMaps) does not.
@@ -92,18 +97,6 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 		ns = nil
 	}
 
-	st := &p.Status
-	st.ObservedGeneration = p.Generation
-	cond := func(t string, s metav1.ConditionStatus, reason, msg string) {
-		setCondition(&st.Conditions, p.Generation, t, s, reason, msg)
-	}
-	notApplied := func(reason, msg string) {
-		st.AppliedAt, st.EffectiveAt = nil, nil
-		cond(v1alpha1.ConditionApplied, metav1.ConditionFalse, reason, msg)
-		cond(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
-		r.wakeups.cancel(req.NamespacedName)
-	}
-
 	region, account := endpointRegion(ge, r.DefaultRegion), ""
 	if ge != nil && region != "" {
 		var err error
@@ -115,54 +108,182 @@ func (r *GatewayAccessPolicyReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	st.GatewayCount, st.GatewayRefs = int32(len(a.gatewayARNs)), a.refs
+	p.Status.GatewayCount, p.Status.GatewayRefs = int32(len(a.gatewayARNs)), a.refs
 	if err := r.reconcileConnectionDetails(ctx, p, ge, region, a); err != nil {
 		return ctrl.Result{}, err
 	}
+	pass := &policyPass{r: r, p: p, now: r.Clock.Now()}
+	left := pass.judge(ge, a, before)
+	// Written with the verdict only: after a failed pass kstatus still sees
+	// the previous generation, and so work under way.
+	p.Status.ObservedGeneration = p.Generation
+	pass.setProgress(left)
+	return ctrl.Result{}, nil
+}
+
+// policyPass is one reconcile's working state.
+type policyPass struct {
+	r   *GatewayAccessPolicyReconciler
+	p   *v1alpha1.GatewayAccessPolicy
+	now time.Time
+}
+
+// cond records a condition for the policy's current generation, its
+// transition timed by the reconciler's clock.
+func (s *policyPass) cond(condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&s.p.Status.Conditions, metav1.Condition{
+		Type: condType, Status: status, Reason: reason, Message: message,
+		ObservedGeneration: s.p.Generation, LastTransitionTime: metav1.NewTime(s.now),
+	})
+}
+
+func (s *policyPass) notApplied(reason, message string) {
+	s.p.Status.AppliedAt, s.p.Status.EffectiveAt = nil, nil
+	s.cond(v1alpha1.ConditionApplied, metav1.ConditionFalse, reason, message)
+	s.cond(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	s.r.wakeups.cancel(client.ObjectKeyFromObject(s.p))
+}
+
+// leftToDo is what a pass leaves undone, for kstatus' Reconciling and
+// Stalled: nothing (the zero value), work under way, or something only a
+// person can fix.
+type leftToDo struct {
+	needsPerson bool
+	reason      string
+	message     string
+}
+
+func underWay(reason, message string) leftToDo { return leftToDo{reason: reason, message: message} }
+
+func needsPerson(reason, message string) leftToDo {
+	return leftToDo{needsPerson: true, reason: reason, message: message}
+}
+
+// judge sets Accepted, Applied and Ready, and says what is left to do.
+func (s *policyPass) judge(ge *v1alpha1.GatewayEndpoint, a attachment, before *v1alpha1.GatewayAccessPolicy) leftToDo {
+	p, st, key := s.p, &s.p.Status, endpointKey(s.p)
 	if !a.accepted {
+		since := s.notAcceptedSince()
 		st.EndpointID = ""
-		cond(v1alpha1.ConditionAccepted, metav1.ConditionFalse, a.reason, a.message)
-		notApplied(v1alpha1.ReasonNotAccepted, "Not part of any endpoint policy: "+a.message)
-		return ctrl.Result{}, nil
+		s.cond(v1alpha1.ConditionAccepted, metav1.ConditionFalse, a.reason, a.message)
+		s.notApplied(v1alpha1.ReasonNotAccepted, "Not part of any endpoint policy: "+a.message)
+		return s.notAccepted(a, since)
 	}
-	cond(v1alpha1.ConditionAccepted, metav1.ConditionTrue, a.reason, a.message)
+	s.cond(v1alpha1.ConditionAccepted, metav1.ConditionTrue, a.reason, a.message)
 	st.EndpointID = ge.Status.EndpointID
 
 	applied := appliedStatement(ge, p, a.gatewayARNs)
 	if applied == nil {
-		reason := v1alpha1.ReasonWaitingForEndpoint
-		msg := fmt.Sprintf("Waiting for GatewayEndpoint %s to write this policy's gateways into its endpoint policy.", key)
 		if refused := refusedEntry(ge, p); refused != nil {
-			reason, msg = refused.Reason, refused.Message+" The policies applied before it keep their place; remove gateways from this policy or others, or use another GatewayEndpoint."
+			msg := refused.Message + " The policies applied before it keep their place; remove gateways from this policy or others, or use another GatewayEndpoint."
+			s.notApplied(refused.Reason, msg)
+			return needsPerson(refused.Reason, msg)
 		}
-		notApplied(reason, msg)
-		return ctrl.Result{}, nil
+		msg := fmt.Sprintf("Waiting for GatewayEndpoint %s to write this policy's gateways into its endpoint policy.", key)
+		s.notApplied(v1alpha1.ReasonWaitingForEndpoint, msg)
+		if stall := endpointStall(ge); stall != nil {
+			return needsPerson(v1alpha1.ReasonEndpointStalled, fmt.Sprintf("GatewayEndpoint %s is Stalled (%s) and has not written this policy's gateways: %s",
+				key, stall.Reason, stall.Message))
+		}
+		return underWay(v1alpha1.ReasonWaitingForEndpoint, msg)
 	}
 
 	appliedAt := applied.AppliedAt
-	effectiveAt := metav1.NewTime(appliedAt.Add(r.PropagationDelay))
+	effectiveAt := metav1.NewTime(appliedAt.Add(s.r.PropagationDelay))
 	st.AppliedAt, st.EffectiveAt = &appliedAt, &effectiveAt
 	if before.Status.AppliedAt == nil || !before.Status.AppliedAt.Equal(&appliedAt) {
-		r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Applied", "Apply",
+		s.r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Applied", "Apply",
 			"Gateways written into the policy of endpoint %s; enforced from %s at the latest", ge.Status.EndpointID, effectiveAt.UTC().Format(time.RFC3339))
 	}
-	cond(v1alpha1.ConditionApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
+	s.cond(v1alpha1.ConditionApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
 		fmt.Sprintf("In the policy of endpoint %s since %s.", ge.Status.EndpointID, appliedAt.UTC().Format(time.RFC3339)))
-	if now := r.Clock.Now(); now.Before(effectiveAt.Time) {
-		cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonAwaitingPropagation,
-			fmt.Sprintf("Applied at %s; the AgentCore Gateway caches access policies for up to %s, so agents may still be refused (or admitted by the previous policy) until %s.",
-				appliedAt.UTC().Format(time.RFC3339), r.PropagationDelay, effectiveAt.UTC().Format(time.RFC3339)))
-		r.wakeups.at(p, effectiveAt.Time)
-		return ctrl.Result{}, nil
+	if s.now.Before(effectiveAt.Time) {
+		msg := fmt.Sprintf("Applied at %s; the AgentCore Gateway caches access policies for up to %s, so agents may still be refused (or admitted by the previous policy) until %s.",
+			appliedAt.UTC().Format(time.RFC3339), s.r.PropagationDelay, effectiveAt.UTC().Format(time.RFC3339))
+		s.cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonAwaitingPropagation, msg)
+		s.r.wakeups.at(p, effectiveAt.Time)
+		return underWay(v1alpha1.ReasonAwaitingPropagation, msg)
 	}
-	r.wakeups.cancel(req.NamespacedName)
+	s.r.wakeups.cancel(client.ObjectKeyFromObject(p))
 	if !meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionReady) {
-		r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Effective", "Apply",
+		s.r.Recorder.Eventf(p, ge, corev1.EventTypeNormal, "Effective", "Apply",
 			"The gateway's policy cache has had time to pick up this policy; agents can reach its gateways")
 	}
-	cond(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonEffective,
+	s.cond(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonEffective,
 		fmt.Sprintf("Enforced since %s: agents can reach these gateways through endpoint %s.", effectiveAt.UTC().Format(time.RFC3339), ge.Status.EndpointID))
-	return ctrl.Result{}, nil
+	return leftToDo{}
+}
+
+// awaitedReasons refuse a policy for something that may only not exist yet:
+// GitOps can apply a policy before its GatewayEndpoint, before the ACK
+// Gateways it names, or before ACK itself. Within MissingReferenceGrace
+// that is work under way; after it, a person has to look.
+var awaitedReasons = []string{
+	v1alpha1.ReasonEndpointMissing, v1alpha1.ReasonWaitingForGatewayARN, v1alpha1.ReasonGatewayRefsUnsupported,
+}
+
+// notAccepted says what is left to do for a policy that is not accepted:
+// every refusal needs a person, but one of awaitedReasons only once the
+// grace since the policy stopped being accepted has passed. The policy is
+// reconciled again when the grace ends.
+func (s *policyPass) notAccepted(a attachment, since time.Time) leftToDo {
+	if !slices.Contains(awaitedReasons, a.reason) {
+		return needsPerson(a.reason, a.message)
+	}
+	deadline := since.Add(s.r.MissingReferenceGrace)
+	if s.now.Before(deadline) {
+		s.r.wakeups.at(s.p, deadline)
+		return underWay(a.reason, fmt.Sprintf("%s Reported Stalled from %s if still so (--missing-reference-grace %s after the policy stopped being accepted).",
+			a.message, deadline.UTC().Format(time.RFC3339), s.r.MissingReferenceGrace))
+	}
+	return needsPerson(a.reason, fmt.Sprintf("%s Still so %s after the policy stopped being accepted at %s.",
+		a.message, s.r.MissingReferenceGrace, since.UTC().Format(time.RFC3339)))
+}
+
+// notAcceptedSince is when the policy stopped being accepted: the
+// lastTransitionTime of Accepted while it stays False, else now (the pass
+// that sets it False), to the second as status keeps it.
+func (s *policyPass) notAcceptedSince() time.Time {
+	c := meta.FindStatusCondition(s.p.Status.Conditions, v1alpha1.ConditionAccepted)
+	if c != nil && c.Status == metav1.ConditionFalse && !c.LastTransitionTime.IsZero() {
+		return c.LastTransitionTime.Time
+	}
+	return s.now.Truncate(time.Second)
+}
+
+// endpointStall is the endpoint's Stalled condition when it is True for the
+// endpoint's current generation, else nil.
+func endpointStall(ge *v1alpha1.GatewayEndpoint) *metav1.Condition {
+	if ge.Status.ObservedGeneration != ge.Generation {
+		return nil
+	}
+	if c := meta.FindStatusCondition(ge.Status.Conditions, v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue {
+		return c
+	}
+	return nil
+}
+
+// setProgress is the one place that writes kstatus' Reconciling and Stalled
+// of a policy, from what the pass left to do; they are never both True.
+// Stalled is present only while True. A Stalled ConfigMapNameTaken, which
+// reconcileConnectionDetails sets or clears in every pass, stands over any
+// other reason: both need a person, and Ready names the other.
+func (s *policyPass) setProgress(left leftToDo) {
+	conds := &s.p.Status.Conditions
+	if c := meta.FindStatusCondition(*conds, v1alpha1.ConditionStalled); c != nil && c.Status == metav1.ConditionTrue && c.Reason == v1alpha1.ReasonConfigMapNameTaken {
+		left = needsPerson(c.Reason, c.Message)
+	}
+	switch {
+	case left.needsPerson:
+		s.cond(v1alpha1.ConditionStalled, metav1.ConditionTrue, left.reason, left.message)
+		s.cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, left.reason, "Stalled: "+left.message)
+	case left.reason != "":
+		meta.RemoveStatusCondition(conds, v1alpha1.ConditionStalled)
+		s.cond(v1alpha1.ConditionReconciling, metav1.ConditionTrue, left.reason, left.message)
+	default:
+		meta.RemoveStatusCondition(conds, v1alpha1.ConditionStalled)
+		s.cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, "Nothing to do: the policy is applied and in effect.")
+	}
 }
 
 // appliedStatement is the policy's current statement (of its effective

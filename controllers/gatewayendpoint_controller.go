@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -16,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -24,11 +26,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/agentcore-io/vpce-operator/api/v1alpha1"
 	awsclient "github.com/agentcore-io/vpce-operator/internal/aws"
@@ -61,6 +65,10 @@ type GatewayEndpointReconciler struct {
 	Recorder recorder.EventRecorder
 	Clouds   *Clouds
 	Clock    clock.PassiveClock
+	// EC2Clock measures EC2's timings (the inventory's refresh age, pending
+	// poll and consistency lag). Nil means Clock; tests whose operator runs
+	// on a fake clock against a simulator on real time set it apart.
+	EC2Clock clock.PassiveClock
 
 	// DefaultRegion is used when spec.region is empty.
 	DefaultRegion string
@@ -101,7 +109,15 @@ type GatewayEndpointReconciler struct {
 	// the old state; a read-back younger than that never counts against
 	// the write guard.
 	ConsistencyLag time.Duration
-	writes         *writeGuard
+	// PendingPollInterval is how often the endpoints that are pending or
+	// deleting are read, all of a region's in one call.
+	PendingPollInterval time.Duration
+	writes              *writeGuard
+	// inventories holds each region's Inventory.
+	inventories sync.Map
+	// queue is the controller's work queue once it runs, for the objects
+	// whose endpoint a poll or a refresh found changed.
+	queue atomic.Pointer[workqueue.TypedRateLimitingInterface[reconcile.Request]]
 	// ackGateways resolves policies' spec.gatewayRefs (nil: none resolve).
 	ackGateways *ackGateways
 
@@ -119,8 +135,11 @@ func (r *GatewayEndpointReconciler) init() {
 
 // endpointScope is one reconcile's working state.
 type endpointScope struct {
-	ge     *v1alpha1.GatewayEndpoint
-	cloud  *awsclient.Client
+	ge    *v1alpha1.GatewayEndpoint
+	cloud *awsclient.Client
+	// inv is the region's inventory: every read of the object's endpoint
+	// and groups, and every write to them, goes through it.
+	inv    *awsclient.Inventory
 	region string
 	// account owns the endpoint: the operator's AWS account.
 	account string
@@ -220,13 +239,15 @@ func (r *GatewayEndpointReconciler) reconcileAWS(ctx context.Context, s *endpoin
 	if err != nil {
 		return err
 	}
-	s.cloud = cloud
+	s.cloud, s.inv = cloud, r.inventory(cloud)
 	if s.account, err = r.Clouds.Account(ctx, s.region); err != nil {
 		return err
 	}
 
 	groupIDs, err := r.reconcileSecurityGroup(ctx, s)
-	if err != nil {
+	if err != nil || (groupIDs == nil && s.ge.Spec.SecurityGroup.Managed != nil) {
+		// A failed (or waiting) group step holds back the endpoint step, but
+		// not a revocation.
 		r.applyPolicyAlone(ctx, s)
 		return err
 	}
@@ -320,6 +341,7 @@ func (r *GatewayEndpointReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.GatewayAccessPolicy{}, policyEndpointsHandler()).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfNamespace),
 			builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		WatchesRawSource(source.Func(r.startPolling)).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: r.MaxConcurrentReconciles,
 			RateLimiter:             workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](500*time.Millisecond, 5*time.Minute),
@@ -334,4 +356,67 @@ func deletionPredicate() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		return e.ObjectNew.GetDeletionTimestamp() != nil
 	}}
+}
+
+// inventory is the Inventory of cloud's region, made on first use.
+func (r *GatewayEndpointReconciler) inventory(cloud *awsclient.Client) *awsclient.Inventory {
+	if inv, ok := r.inventories.Load(cloud.Region()); ok {
+		return inv.(*awsclient.Inventory)
+	}
+	ec2Clock := r.EC2Clock
+	if ec2Clock == nil {
+		ec2Clock = r.Clock
+	}
+	inv := awsclient.NewInventory(cloud, awsclient.InventoryOptions{
+		Cluster: r.ClusterName, Now: ec2Clock.Now, RefreshEvery: r.SyncPeriod,
+		PollEvery: r.PendingPollInterval, ConsistencyLag: r.ConsistencyLag,
+	})
+	inv.OnChange(r.enqueue)
+	actual, _ := r.inventories.LoadOrStore(cloud.Region(), inv)
+	return actual.(*awsclient.Inventory)
+}
+
+// enqueue reconciles the objects whose endpoint changed, ahead of objects
+// still queued for their first create.
+func (r *GatewayEndpointReconciler) enqueue(objects []types.NamespacedName) {
+	q := r.queue.Load()
+	if q == nil {
+		return
+	}
+	for _, o := range objects {
+		if o.Name == "" {
+			continue
+		}
+		req := reconcile.Request{NamespacedName: o}
+		if pq, ok := (*q).(priorityqueue.PriorityQueue[reconcile.Request]); ok {
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(recheckPriority)}, req)
+		} else {
+			(*q).Add(req)
+		}
+	}
+}
+
+// startPolling runs the pending poller of every region's inventory until
+// ctx ends: a source of the controller, so that it has the queue.
+func (r *GatewayEndpointReconciler) startPolling(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+	r.queue.Store(&q)
+	every := cmp.Or(r.PendingPollInterval, 2*time.Second)
+	go func() {
+		tick := time.NewTicker(every / 2)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			r.inventories.Range(func(_, v any) bool {
+				if _, err := v.(*awsclient.Inventory).PollIfDue(ctx); err != nil {
+					ctrl.LoggerFrom(ctx).V(1).Info("polling pending endpoints", "error", err.Error())
+				}
+				return true
+			})
+		}
+	}()
+	return nil
 }

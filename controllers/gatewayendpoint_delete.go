@@ -89,7 +89,7 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 	if err != nil {
 		return false, err
 	}
-	s.cloud = cloud
+	s.cloud, s.inv = cloud, r.inventory(cloud)
 
 	ep, foreign, err := r.findEndpoint(ctx, s)
 	if err != nil {
@@ -103,8 +103,15 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 		return true, nil
 	}
 	if ep != nil {
+		if ep.Unlisted {
+			// EC2 would answer NotFound and delete nothing: the endpoint is
+			// deleted once EC2 lists it.
+			s.progressing = fmt.Sprintf("Waiting for EC2 to list endpoint %s, created a moment ago, before deleting it.", ep.ID)
+			s.requeue(pendingRecheck(reconcilingSince(ge, s), s.now))
+			return true, nil
+		}
 		if ep.State != "deleting" {
-			if err := cloud.DeleteEndpoint(ctx, ep.ID); err != nil {
+			if err := s.inv.DeleteEndpoint(ctx, ep.ID); err != nil {
 				return false, err
 			}
 			s.log.Info("deleting vpc endpoint", "endpointID", ep.ID)
@@ -122,7 +129,7 @@ func (r *GatewayEndpointReconciler) deleteInRegion(ctx context.Context, s *endpo
 	if err != nil || group == nil {
 		return false, err
 	}
-	if err := cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
+	if err := s.inv.DeleteSecurityGroup(ctx, group.ID); err != nil {
 		if awsclient.IsDependencyViolation(err) {
 			return true, r.groupStillHeld(ctx, s, group.ID)
 		}
@@ -167,7 +174,7 @@ func (r *GatewayEndpointReconciler) waitForLostEndpointOnDelete(ctx context.Cont
 	if id == "" || s.ge.Status.State == "deleting" || s.region != r.deletionRegions(s)[0] {
 		return false
 	}
-	if recorded, err := s.cloud.EndpointByID(ctx, id); err != nil || recorded != nil {
+	if recorded, err := s.inv.EndpointByID(ctx, id); err != nil || recorded != nil {
 		// Listed (deleted, or someone else's), or unknown for now: the
 		// caller's lookups decide.
 		return err != nil

@@ -29,8 +29,13 @@ func TestDeletingAnEndpointRemovesTheEndpointThenItsGroupThenTheFinalizer(t *tes
 	h.g.Expect(h.endpoints()).To(BeEmpty())
 	h.g.Expect(h.ownedGroups()).To(BeEmpty())
 	h.g.Expect(h.succeeded("DeleteVpcEndpoints", "DeleteSecurityGroup")).To(Equal([]string{"DeleteVpcEndpoints", "DeleteSecurityGroup"}))
-	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(Equal(map[string]int{"OK": 1}),
-		"the group is deleted once the endpoint is gone, not tried before")
+	// The group is deleted once the endpoint is gone (the order above);
+	// the poller sees that at once, and EC2 may refuse the first tries while
+	// the endpoint's network interfaces linger (the simulator's 1s).
+	h.g.Expect(h.sim.Calls()["DeleteSecurityGroup"]).To(HaveKeyWithValue("OK", 1))
+	for code := range h.sim.Calls()["DeleteSecurityGroup"] {
+		h.g.Expect(code).To(BeElementOf("OK", "DependencyViolation"))
+	}
 	h.g.Expect(h.calls("DeleteVpcEndpoints")).To(Equal(1))
 }
 

@@ -107,7 +107,7 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	want.PolicyDocument = d.doc.JSON()
 	same, err := policy.Equivalent(ep.PolicyDocument, d.doc.JSON())
 	change := awsclient.DiffEndpoint(want, ep, err != nil || !same)
-	stuck, err := r.guardWrite(s, &change)
+	stuck, err := r.guardWrite(s, ep, &change)
 	if err != nil {
 		return err
 	}
@@ -136,12 +136,12 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 		r.recordPolicy(s, d)
 	}
 	if missing := withoutOwnershipTags(awsclient.MissingTags(want.Tags, ep.Tags)); len(missing) > 0 {
-		if err := s.cloud.TagResource(ctx, ep.ID, missing); err != nil {
+		if err := s.inv.TagResource(ctx, ep.ID, missing); err != nil {
 			return err
 		}
 	}
 
-	if reprovisions(change) {
+	if change.Reprovisions() {
 		// EC2 sends the endpoint back to pending for these changes; it is
 		// not Ready until it is available again.
 		s.condition(v1alpha1.ConditionEndpointAvailable, metav1.ConditionFalse, v1alpha1.ReasonPending,
@@ -155,13 +155,6 @@ func (r *GatewayEndpointReconciler) reconcileEndpoint(ctx context.Context, s *en
 	return nil
 }
 
-// reprovisions says whether a written change sends the endpoint back to
-// pending: subnets, IP address type and private DNS do
-// (https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html).
-func reprovisions(ch awsclient.EndpointChange) bool {
-	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs) > 0 || ch.IPAddressType != "" || ch.PrivateDNSEnabled != nil
-}
-
 // modifyEndpoint sends change in one ModifyVpcEndpoint and reports whether
 // the policy document it carries was written. When EC2 refuses a change
 // that carries the policy with other parts (a subnet, a group), the policy
@@ -172,13 +165,13 @@ func reprovisions(ch awsclient.EndpointChange) bool {
 func (r *GatewayEndpointReconciler) modifyEndpoint(ctx context.Context, s *endpointScope, id string, change awsclient.EndpointChange, want awsclient.EndpointSpec) (policyWritten bool, err error) {
 	rest := change
 	rest.PolicyDocument = nil
-	if err := s.cloud.ModifyEndpoint(ctx, id, change); err != nil {
+	if err := s.inv.ModifyEndpoint(ctx, id, change); err != nil {
 		if awsclient.Classify(err) == awsclient.Terminal && r.changeTookEffect(ctx, s, id, rest, want) {
 			s.log.Info("modified vpc endpoint (a retried call was refused, but the change is there)", "endpointID", id, "change", change.String())
 			return change.PolicyDocument != nil, nil
 		}
 		policyOnly := awsclient.EndpointChange{PolicyDocument: change.PolicyDocument}
-		if change.PolicyDocument != nil && !rest.Empty() && s.cloud.ModifyEndpoint(ctx, id, policyOnly) == nil {
+		if change.PolicyDocument != nil && !rest.Empty() && s.inv.ModifyEndpoint(ctx, id, policyOnly) == nil {
 			s.log.Info("modified vpc endpoint", "endpointID", id, "change", policyOnly.String())
 			r.Recorder.Eventf(s.ge, nil, corev1.EventTypeNormal, "EndpointModified", "Update",
 				"Endpoint %s: %s, alone: EC2 refused the rest (%s)", id, policyOnly.String(), rest.String())
@@ -205,7 +198,7 @@ func (r *GatewayEndpointReconciler) changeTookEffect(ctx context.Context, s *end
 	if rest.Empty() {
 		return false
 	}
-	ep, err := s.cloud.EndpointByID(ctx, id)
+	ep, err := s.inv.ReadEndpoint(ctx, id)
 	if err != nil || ep == nil {
 		return false
 	}
@@ -218,11 +211,15 @@ func (r *GatewayEndpointReconciler) changeTookEffect(ctx context.Context, s *end
 // undone is dropped, and the pass ends NotConverging once the rest (the
 // policy, which is never held back: a revocation must land) is written. A
 // read-back younger than the consistency lag is not judged: the part waits.
-func (r *GatewayEndpointReconciler) guardWrite(s *endpointScope, change *awsclient.EndpointChange) (stuck error, err error) {
+func (r *GatewayEndpointReconciler) guardWrite(s *endpointScope, ep *awsclient.Endpoint, change *awsclient.EndpointChange) (stuck error, err error) {
 	rest := *change
 	rest.PolicyDocument = nil
 	if rest.Empty() {
-		r.writes.converged(s.ge.UID)
+		// Only a read-back shows convergence: the inventory's copy of a
+		// write (Assumed) shows what was asked.
+		if !ep.Assumed {
+			r.writes.converged(s.ge.UID)
+		}
 		return nil, nil
 	}
 	v := r.writes.check(s.ge.UID, rest.String(), s.now, r.ConsistencyLag)
@@ -285,7 +282,7 @@ func (r *GatewayEndpointReconciler) applyPolicyAlone(ctx context.Context, s *end
 		return
 	}
 	doc := d.doc.JSON()
-	if err := s.cloud.ModifyEndpoint(ctx, ep.ID, awsclient.EndpointChange{PolicyDocument: &doc}); err != nil {
+	if err := s.inv.ModifyEndpoint(ctx, ep.ID, awsclient.EndpointChange{PolicyDocument: &doc}); err != nil {
 		s.log.Error(err, "writing the endpoint policy alone after a failed step", "endpointID", ep.ID)
 		return
 	}
@@ -305,7 +302,7 @@ func (r *GatewayEndpointReconciler) createEndpoint(ctx context.Context, s *endpo
 	// interfaces that cannot serve yet, and agents using the public path
 	// meanwhile would break.
 	want.PrivateDNSEnabled = false
-	ep, err := s.cloud.CreateEndpoint(ctx, want)
+	ep, err := s.inv.CreateEndpoint(ctx, want)
 	if err != nil {
 		if awsclient.Code(err) == awsclient.CodeIdempotentParameterMismatch {
 			// An earlier attempt created the endpoint with other parameters;

@@ -16,9 +16,10 @@ import (
 
 func TestAnEndpointEC2ListsOnlyLateIsNotCreatedTwice(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	// Longer than the operator's first recheck of a new endpoint: it asks
-	// for the endpoint at least once while EC2 does not list it yet.
-	h.sim.SetEventualConsistency(5 * time.Second)
+	// Longer than the operator's consistency lag (5s): once that has passed,
+	// the pending poller reads the new endpoint at least once while EC2 does
+	// not list it yet.
+	h.sim.SetEventualConsistency(8 * time.Second)
 	// Existing groups: a group of the operator's own would be hidden as
 	// long as the endpoint, and hold the reconcile up before it.
 	ge := h.endpoint("late", func(ge *v1alpha1.GatewayEndpoint) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,7 +22,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	spec := s.ge.Spec.SecurityGroup
 	if spec.Managed == nil {
 		for _, id := range spec.IDs {
-			g, err := s.cloud.SecurityGroupByID(ctx, id)
+			g, err := s.inv.SecurityGroupByID(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -57,7 +58,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	}
 	if group == nil {
 		name := managedGroupName(s.ge)
-		created, err := s.cloud.CreateSecurityGroup(ctx, s.ge.Spec.VPCID, name,
+		created, err := s.inv.CreateSecurityGroup(ctx, s.ge.Spec.VPCID, name,
 			fmt.Sprintf("HTTPS from agents to the AgentCore Gateway endpoint of %s/%s", s.ge.Namespace, s.ge.Name),
 			s.owner.Tags(name, s.ge.Spec.Tags))
 		if err != nil {
@@ -78,10 +79,21 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 	}
 
 	src := spec.Managed.AllowedSources
+	if wait := group.SettlesIn; wait > 0 {
+		// Right after CreateSecurityGroup, EC2's reads may not show the
+		// group yet, and AuthorizeSecurityGroupIngress would answer
+		// InvalidGroup.NotFound: a wasted write. The rules, then the
+		// endpoint (never one without its group's rules), follow.
+		s.requeue(wait)
+		s.condition(v1alpha1.ConditionSecurityGroupReady, metav1.ConditionFalse, v1alpha1.ReasonCreating,
+			fmt.Sprintf("Security group %s was created; its inbound rules are written once EC2 lists it, in %s at most (--ec2-consistency-lag).", group.ID, wait.Round(time.Second)))
+		s.progressing = "Waiting for EC2 to list security group " + group.ID + " before writing its rules."
+		return nil, nil
+	}
 	authorize, revoke := awsclient.DiffIngress(awsclient.DesiredIngress(src.SecurityGroupIDs, src.CIDRs, src.PrefixListIDs), group.Ingress)
 	// Missing rules first: revoking first would cut the agents off for a
 	// moment when a source is replaced.
-	if err := s.cloud.AuthorizeIngress(ctx, group.ID, authorize); err != nil {
+	if err := s.inv.AuthorizeIngress(ctx, group.ID, authorize); err != nil {
 		// Right after creation our own group may not be visible yet (eventual
 		// consistency); a missing source group needs a human.
 		switch code := awsclient.Code(err); {
@@ -94,7 +106,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 		}
 		return nil, err
 	}
-	if err := s.cloud.RevokeIngress(ctx, group.ID, revoke); err != nil {
+	if err := s.inv.RevokeIngress(ctx, group.ID, revoke); err != nil {
 		return nil, err
 	}
 	if len(authorize)+len(revoke) > 0 {
@@ -103,7 +115,7 @@ func (r *GatewayEndpointReconciler) reconcileSecurityGroup(ctx context.Context, 
 			"Security group %s: authorized %d and revoked %d inbound rules", group.ID, len(authorize), len(revoke))
 	}
 	if missing := withoutOwnershipTags(awsclient.MissingTags(s.owner.Tags(managedGroupName(s.ge), s.ge.Spec.Tags), group.Tags)); len(group.Tags) > 0 && len(missing) > 0 {
-		if err := s.cloud.TagResource(ctx, group.ID, missing); err != nil {
+		if err := s.inv.TagResource(ctx, group.ID, missing); err != nil {
 			return nil, err
 		}
 	}
@@ -143,7 +155,7 @@ func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *
 		s.requeue(minPendingRecheck)
 		return group.ID, nil
 	}
-	if err := s.cloud.DeleteSecurityGroup(ctx, group.ID); err != nil {
+	if err := s.inv.DeleteSecurityGroup(ctx, group.ID); err != nil {
 		if awsclient.IsDependencyViolation(err) {
 			// The network interfaces let go of it a little after the
 			// endpoint did.
@@ -160,7 +172,7 @@ func (r *GatewayEndpointReconciler) releaseManagedGroup(ctx context.Context, s *
 // ownedGroup is the managed security group tagged with this object's UID and
 // cluster, or nil.
 func (r *GatewayEndpointReconciler) ownedGroup(ctx context.Context, s *endpointScope) (*awsclient.SecurityGroup, error) {
-	group, err := s.cloud.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
+	group, err := s.inv.SecurityGroupByOwner(ctx, s.ge.Spec.VPCID, s.owner.UID)
 	if err != nil || group == nil || !ownedBy(group.Tags, s.owner) {
 		return nil, err
 	}

@@ -37,7 +37,10 @@ func TestAnIPAddressTypeEC2DoesNotReportIsUnknownNotDriftAndNeverWritten(t *test
 		d.g.Expect(res.RequeueAfter).To(BeNumerically(">=", 10*time.Minute), "a resync, not a recheck")
 	})
 	d.g.Expect(d.requests.operatorCalls("ModifyVpcEndpoint")).To(BeZero(), "nothing is written for a field EC2 does not report")
-	d.g.Expect(d.requests.operatorCalls("DescribeVpcEndpoints")).To(BeNumerically(">=", 5), "each resync read the endpoint")
+	// Each resync (10 minutes and more apart) finds the inventory older than
+	// the sync period and refreshes it, but the one right after Ready may
+	// find it fresh.
+	d.g.Expect(d.requests.operatorCalls("DescribeVpcEndpoints")).To(BeNumerically(">=", 4), "the resyncs read the endpoint")
 }
 
 func TestPrivateDNSThatEC2AcceptsButNeverAppliesIsWrittenThreeTimesThenStallsNotConverging(t *testing.T) {

@@ -46,7 +46,7 @@ func describeOwner(tags map[string]string) string {
 // else's (status forged or stale); it is never changed.
 func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpointScope) (ep *awsclient.Endpoint, foreign *awsclient.Endpoint, err error) {
 	if id := s.ge.Status.EndpointID; id != "" {
-		recorded, err := s.cloud.EndpointByID(ctx, id)
+		recorded, err := s.inv.EndpointByID(ctx, id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -57,7 +57,7 @@ func (r *GatewayEndpointReconciler) findEndpoint(ctx context.Context, s *endpoin
 			foreign = recorded
 		}
 	}
-	ep, err = s.cloud.EndpointByOwner(ctx, s.owner.UID)
+	ep, err = s.inv.EndpointByOwner(ctx, s.owner.UID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,7 +89,7 @@ func (r *GatewayEndpointReconciler) adoptEndpoint(ctx context.Context, s *endpoi
 	} else if rival != "" {
 		return nil, refuse("GatewayEndpoint %s, created earlier, names it too; only the oldest GatewayEndpoint naming an endpoint may adopt it.", rival)
 	}
-	ep, err := s.cloud.EndpointByID(ctx, id)
+	ep, err := s.inv.ReadEndpoint(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +117,10 @@ func (r *GatewayEndpointReconciler) adoptEndpoint(ctx context.Context, s *endpoi
 		// tags are never written twice (the IAM policy forbids it).
 		return ep, nil
 	}
-	tagErr := s.cloud.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags))
+	tagErr := s.inv.TagResource(ctx, id, s.owner.Tags(endpointName(s.ge), s.ge.Spec.Tags))
 	// Read the tags back: the endpoint is this object's only once EC2 says
 	// so, whoever else tagged it meanwhile.
-	ep, err = s.cloud.EndpointByID(ctx, id)
+	ep, err = s.inv.ReadEndpoint(ctx, id)
 	if err != nil {
 		return nil, errors.Join(tagErr, err)
 	}

@@ -35,19 +35,50 @@ type Options struct {
 	// ConsistencyLag is how long EC2's reads may lag behind a write. Zero
 	// means 5 seconds.
 	ConsistencyLag time.Duration
+	// PendingPollInterval is how often the endpoints that are pending or
+	// deleting are read, each region's in one call. Zero means 2 seconds.
+	PendingPollInterval time.Duration
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.WithDelayedExecution
+	// EC2Clock measures EC2's timings (see GatewayEndpointReconciler);
+	// nil means Clock.
+	EC2Clock clock.PassiveClock
 	// ACKGatewayDiscoveryInterval is how often the operator looks for AWS
 	// Controllers for Kubernetes' Gateway kind, which spec.gatewayRefs
 	// needs, and whether it is still served. Zero means one minute.
 	ACKGatewayDiscoveryInterval time.Duration
 	// Verification configures the probes of spec.verify (verification*.go).
 	Verification VerificationOptions
+	// MissingReferenceGrace is how long a GatewayAccessPolicy whose
+	// GatewayEndpoint or ACK Gateways do not exist is Reconciling before it
+	// is Stalled. Zero means DefaultMissingReferenceGrace.
+	MissingReferenceGrace time.Duration
 }
+
+// DefaultMissingReferenceGrace leaves GitOps time to apply the endpoint
+// (and ACK's Gateways) after a policy, and fails a wait well before the
+// propagation delay would.
+const DefaultMissingReferenceGrace = 5 * time.Minute
 
 var registerMetrics sync.Once
 
-// Setup registers the indexes, both reconcilers and the AWS call metric
+// RegisterMetrics registers the operator's own metrics with reg: the AWS
+// calls and rate-limiter waits, the verification results and the objects by
+// condition. Setup registers them with controller-runtime's registry, which
+// the manager serves; a metric registered already counts as registered.
+func RegisterMetrics(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{awsclient.APICalls, awsclient.RateLimitWait, VerificationResults, ObjectConditions} {
+		if err := reg.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if !errors.As(err, &already) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Setup registers the indexes, both reconcilers and the operator's metrics
 // with mgr.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Clouds == nil {
@@ -77,17 +108,23 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.ConsistencyLag == 0 {
 		o.ConsistencyLag = 5 * time.Second
 	}
+	if o.PendingPollInterval == 0 {
+		o.PendingPollInterval = 2 * time.Second
+	}
 	if o.ACKGatewayDiscoveryInterval == 0 {
 		o.ACKGatewayDiscoveryInterval = time.Minute
 	}
+	if o.MissingReferenceGrace == 0 {
+		o.MissingReferenceGrace = DefaultMissingReferenceGrace
+	}
 	registerMetrics.Do(func() {
-		if err := metrics.Registry.Register(awsclient.APICalls); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				panic(err)
-			}
+		if err := RegisterMetrics(metrics.Registry); err != nil {
+			panic(err)
 		}
 	})
+	if err := mgr.Add(ObjectConditions.readObjectsFrom(mgr.GetClient())); err != nil {
+		return err
+	}
 	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
@@ -100,6 +137,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Recorder:                mgr.GetEventRecorder("agentcore-vpce-operator"),
 		Clouds:                  o.Clouds,
 		Clock:                   o.Clock,
+		EC2Clock:                o.EC2Clock,
 		DefaultRegion:           o.DefaultRegion,
 		ClusterName:             o.ClusterName,
 		PropagationDelay:        o.PropagationDelay,
@@ -109,6 +147,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		PolicyWriteInterval:     o.PolicyWriteInterval,
 		PolicyWriteBurst:        o.PolicyWriteBurst,
 		ConsistencyLag:          o.ConsistencyLag,
+		PendingPollInterval:     o.PendingPollInterval,
 		ackGateways:             gateways,
 	}).SetupWithManager(mgr); err != nil {
 		return err
@@ -125,5 +164,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		PropagationDelay:   o.PropagationDelay,
 		ConfigMapAPIReader: mgr.GetAPIReader(),
 		ackGateways:        gateways,
+
+		MissingReferenceGrace: o.MissingReferenceGrace,
 	}).SetupWithManager(mgr)
 }

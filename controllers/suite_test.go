@@ -230,12 +230,14 @@ func (h *harness) startManager() {
 		}
 	}
 	h.g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
-		DefaultRegion:           region,
-		ClusterName:             clusterName,
-		PropagationDelay:        h.opts.propagationDelay,
-		SyncPeriod:              h.opts.syncPeriod,
-		Clouds:                  clouds,
-		Clock:                   h.opts.clock,
+		DefaultRegion:    region,
+		ClusterName:      clusterName,
+		PropagationDelay: h.opts.propagationDelay,
+		SyncPeriod:       h.opts.syncPeriod,
+		Clouds:           clouds,
+		Clock:            h.opts.clock,
+		// The simulator runs on real time, whatever the operator's clock.
+		EC2Clock:                clock.RealClock{},
 		LostEndpointGrace:       h.opts.lostEndpointGrace,
 		PolicyWriteInterval:     cmp.Or(h.opts.policyWriteInterval, 100*time.Millisecond),
 		MaxConcurrentReconciles: h.opts.maxConcurrentReconciles,

@@ -83,7 +83,8 @@ func TestOnlyTheOldestOfTwoObjectsNamingAnEndpointAdoptsIt(t *testing.T) {
 }
 
 func TestAForgedStatusEndpointIDIsNeitherModifiedNorDeleted(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
+	// A deletion behind the operator's back is seen at the next resync.
+	h := newHarness(t, harnessOptions{syncPeriod: 2 * time.Second})
 	victim := h.endpoint("victim")
 	attacker := h.endpoint("attacker", func(ge *v1alpha1.GatewayEndpoint) {
 		ge.Spec.SubnetIDs = h.subnets[:1]
@@ -109,6 +110,9 @@ func TestAForgedStatusEndpointIDIsNeitherModifiedNorDeleted(t *testing.T) {
 	// Without one, nothing is created or changed: the object stalls.
 	h.deleteEndpointBehindTheOperator(own)
 	h.g.Eventually(h.endpointIDs, 30*time.Second, 100*time.Millisecond).ShouldNot(ContainElement(own))
+	// The operator sees the deletion at its next resync.
+	h.g.Eventually(h.conditionOf(attacker, v1alpha1.ConditionEndpointAvailable), 30*time.Second, 100*time.Millisecond).
+		Should(HavePrefix("False/EndpointNotFound"))
 	h.forgeEndpointID(attacker, target)
 	h.g.Eventually(h.conditionOf(attacker, v1alpha1.ConditionStalled), 30*time.Second, 100*time.Millisecond).
 		Should(And(HavePrefix("True/NotOwned"), ContainSubstring(target)))

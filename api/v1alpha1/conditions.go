@@ -12,9 +12,10 @@ const (
 	// the accepted GatewayAccessPolicies that fit EC2's limit (deny-all when
 	// none does), or the whenNoPolicies document when none is accepted.
 	ConditionPolicyApplied = "PolicyApplied"
-	// ConditionReconciling (kstatus): work is under way.
+	// ConditionReconciling (kstatus, on both kinds): work is under way.
 	ConditionReconciling = "Reconciling"
-	// ConditionStalled (kstatus): progress needs a human.
+	// ConditionStalled (kstatus, on both kinds): progress needs a human.
+	// Never True together with Reconciling.
 	ConditionStalled = "Stalled"
 )
 
@@ -108,7 +109,11 @@ const (
 	// ReasonConfigMapNameTaken (on Stalled): a ConfigMap named
 	// <policy>-gateways exists that this policy does not own; the operator
 	// leaves it alone and writes no connection details until it is gone.
-	ReasonConfigMapNameTaken  = "ConfigMapNameTaken"
+	ReasonConfigMapNameTaken = "ConfigMapNameTaken"
+	// ReasonEndpointStalled (on Stalled): the policy is accepted but its
+	// GatewayEndpoint is Stalled before writing it; the endpoint's own
+	// Stalled condition says what to fix.
+	ReasonEndpointStalled     = "EndpointStalled"
 	ReasonApplied             = "Applied"
 	ReasonAwaitingPropagation = "AwaitingPropagation"
 	ReasonEffective           = "Effective"

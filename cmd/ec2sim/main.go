@@ -48,6 +48,7 @@ type config struct {
 	interfaceLinger     time.Duration
 	throttle            onOff
 	throttleScale       float64
+	throttleTimeScale   float64
 	faultRate           float64
 	faultCode           string
 	faultAfterApply     bool
@@ -124,6 +125,7 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	fs.DurationVar(&cfg.interfaceLinger, "interface-linger", 2*time.Minute, "how long a deleted endpoint's network interfaces (and the security groups they hold) outlive it (negative: not at all)")
 	fs.Var(&cfg.throttle, "throttle", "EC2's request token buckets: on or off")
 	fs.Float64Var(&cfg.throttleScale, "throttle-scale", 1, "multiply every bucket's size and refill rate")
+	fs.Float64Var(&cfg.throttleTimeScale, "throttle-time-scale", 1, "multiply every bucket's refill rate but not its size: AWS's buckets at time scale K, for a run where a wall second stands for K seconds (divide --pending-delay and --deleting-delay by K too)")
 	fs.Float64Var(&cfg.faultRate, "fault-rate", 0, "share of calls, 0 to 1, that fail with --fault-code")
 	fs.StringVar(&cfg.faultCode, "fault-code", "InternalError", "error injected calls fail with: InternalError or Unavailable")
 	fs.BoolVar(&cfg.faultAfterApply, "fault-after-apply", false, "injected failures happen after the call took effect, as a lost response")
@@ -150,6 +152,9 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	}
 	if cfg.faultRate < 0 || cfg.faultRate > 1 {
 		return cfg, fmt.Errorf("--fault-rate %v is outside 0..1", cfg.faultRate)
+	}
+	if cfg.throttleTimeScale <= 0 {
+		return cfg, fmt.Errorf("--throttle-time-scale %v: want a positive multiplier (1: AWS's pace)", cfg.throttleTimeScale)
 	}
 	if cfg.seedOutput != "" && !cfg.seedVPC {
 		return cfg, errors.New("--seed-output needs --seed-vpc")
@@ -198,7 +203,7 @@ func (cfg config) options() ec2sim.Options {
 		ServiceZones:          cfg.serviceZones,
 		ServiceIPAddressTypes: cfg.serviceIPTypes,
 		HostedZoneConflict:    cfg.hostedZoneConflict,
-		Throttle:              ec2sim.ThrottleConfig{Disabled: !bool(cfg.throttle), Scale: cfg.throttleScale},
+		Throttle:              ec2sim.ThrottleConfig{Disabled: !bool(cfg.throttle), Scale: cfg.throttleScale, TimeScale: cfg.throttleTimeScale},
 	}
 }
 

@@ -64,10 +64,23 @@ func run() error {
 	flag.StringVar(&verifyResolver, "verify-resolver", "", "For the local run and tests only: where the verification probe resolves gateway names. Empty (the default, and the only value for a cluster): the pod's resolver; host:port: that DNS server; \"simulated\": answer from EC2's record of the endpoint, as private DNS would (cannot find PrivateDNSNotInEffect).")
 	flag.StringVar(&verifyCAFile, "verify-ca-file", "", "For the local run and tests only: a PEM bundle the verification probe trusts instead of the system's roots (the gateway simulator's CA). TLS is always verified.")
 	flag.StringVar(&verifyDialMap, "verify-dial-map", "", "For the local run and tests only: a JSON file of endpoint interface address to loopback host:port (the gateway simulator's --listeners-file); the probe's connection to <interface address>:443 goes to the mapped listener, and an address not in the file is refused. Read at every probe. Where to connect only: TLS is still verified for the gateway's name.")
+	var (
+		pendingPoll, consistencyLag time.Duration
+		rateLimitTimeScale          float64
+	)
+	flag.Float64Var(&rateLimitTimeScale, "aws-rate-limit-time-scale", 1, "For benchmarks only: multiply the refill rates (not the sizes) of the client-side request buckets, against an EC2 simulator whose time runs that many times faster than AWS's (its --throttle-time-scale). 1 against AWS.")
+	flag.DurationVar(&pendingPoll, "pending-poll-interval", 2*time.Second, "How often the endpoints that are pending or deleting are read, all of a region's in one DescribeVpcEndpoints call (longer when that call takes several pages). Nothing is polled while none is pending.")
+	flag.DurationVar(&consistencyLag, "ec2-consistency-lag", 5*time.Second, "How long EC2's reads may lag behind the operator's writes (AWS documents eventual consistency but no bound): for that long a write is taken as done whatever reads say, and the write guard does not judge a change.")
+	var missingReferenceGrace time.Duration
+	flag.DurationVar(&missingReferenceGrace, "missing-reference-grace", controllers.DefaultMissingReferenceGrace, "How long a GatewayAccessPolicy whose GatewayEndpoint or ACK Gateways do not exist (yet) is reported Reconciling, from the moment it stopped being accepted, before it is reported Stalled (GitOps may apply a policy before its endpoint).")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	if err := checkFlags(propagationDelay, syncPeriod, policyWriteInterval, maxConcurrent); err != nil {
+	if missingReferenceGrace <= 0 {
+		return fmt.Errorf("--missing-reference-grace=%s: must be positive (e.g. 5m); it is how long GitOps has to apply a policy's endpoint after the policy", missingReferenceGrace)
+	}
+	if err := errors.Join(checkFlags(propagationDelay, syncPeriod, policyWriteInterval, maxConcurrent),
+		checkReadFlags(pendingPoll, consistencyLag, rateLimitTimeScale)); err != nil {
 		return err
 	}
 	verification, err := verificationOptions(verificationFlags{
@@ -117,8 +130,11 @@ func run() error {
 		SyncPeriod:              syncPeriod,
 		MaxConcurrentReconciles: maxConcurrent,
 		PolicyWriteInterval:     policyWriteInterval,
-		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint, RateLimitScale: rateLimitScale}),
+		PendingPollInterval:     pendingPoll,
+		ConsistencyLag:          consistencyLag,
+		Clouds:                  controllers.NewClouds(awsclient.ClientOptions{Endpoint: ec2Endpoint, RateLimitScale: rateLimitScale, RateLimitTimeScale: rateLimitTimeScale}),
 		Verification:            verification,
+		MissingReferenceGrace:   missingReferenceGrace,
 	}); err != nil {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}
@@ -159,6 +175,21 @@ func checkFlags(propagationDelay, syncPeriod, policyWriteInterval time.Duration,
 	}
 	if maxConcurrent < 1 {
 		problems = append(problems, fmt.Errorf("--max-concurrent-reconciles=%d: must be at least 1", maxConcurrent))
+	}
+	return errors.Join(problems...)
+}
+
+// checkReadFlags refuses read settings the operator cannot work with.
+func checkReadFlags(pendingPoll, consistencyLag time.Duration, rateLimitTimeScale float64) error {
+	var problems []error
+	if rateLimitTimeScale < 1 {
+		problems = append(problems, fmt.Errorf("--aws-rate-limit-time-scale=%g: must be at least 1 (1 against AWS)", rateLimitTimeScale))
+	}
+	if pendingPoll <= 0 {
+		problems = append(problems, fmt.Errorf("--pending-poll-interval=%s: must be positive (e.g. 2s); it is how soon an endpoint that became available is seen", pendingPoll))
+	}
+	if consistencyLag <= 0 {
+		problems = append(problems, fmt.Errorf("--ec2-consistency-lag=%s: must be positive (e.g. 5s); with none, a read that does not show a write yet would make the operator write it again", consistencyLag))
 	}
 	return errors.Join(problems...)
 }

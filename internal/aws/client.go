@@ -34,6 +34,11 @@ type ClientOptions struct {
 	// more for an account with raised limits). Zero means 1; negative turns
 	// client-side limiting off.
 	RateLimitScale float64
+	// RateLimitTimeScale multiplies the refill rates (not the sizes) of the
+	// client-side buckets and divides MaxClientWait: for benchmarks against a
+	// simulator whose time runs that many times faster than AWS's. Zero
+	// means 1.
+	RateLimitTimeScale float64
 	// MaxClientWait is the longest a call waits for the client-side bucket
 	// before it gives up with a *ClientThrottledError. Zero means 1s.
 	MaxClientWait time.Duration
@@ -72,7 +77,13 @@ func NewEC2Client(ctx context.Context, region string, opts ClientOptions) (*ec2.
 			if maxWait == 0 {
 				maxWait = time.Second
 			}
-			o.APIOptions = append(o.APIOptions, newRequestLimiter(scale, maxWait).middleware)
+			if opts.RateLimitTimeScale > 1 {
+				// A second of AWS's time passes in 1/K of the wall clock's.
+				maxWait = time.Duration(float64(maxWait) / opts.RateLimitTimeScale)
+			}
+			limiter := newRequestLimiter(scale, maxWait)
+			limiter.timeScale = opts.RateLimitTimeScale
+			o.APIOptions = append(o.APIOptions, limiter.middleware)
 		}
 	}), nil
 }

@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +35,63 @@ type Endpoint struct {
 	PolicyDocument string
 	DNSEntries     []DNSEntry
 	Tags           map[string]string
+	// Assumed says the operator wrote the endpoint as it is here and has
+	// not read it back since (Inventory): EC2 may not have applied it all.
+	Assumed bool
+	// Unlisted says the operator created the endpoint and EC2 has not
+	// listed it since: EC2's reads lag, and until they show it, EC2
+	// answers NotFound for it (a delete would do nothing).
+	Unlisted bool
+}
+
+// clone is a deep copy (nil for nil).
+func (e *Endpoint) clone() *Endpoint {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.SubnetIDs = slices.Clone(e.SubnetIDs)
+	c.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+	c.NetworkInterfaceIDs = slices.Clone(e.NetworkInterfaceIDs)
+	c.DNSEntries = slices.Clone(e.DNSEntries)
+	c.Tags = maps.Clone(e.Tags)
+	if c.Tags == nil {
+		c.Tags = map[string]string{}
+	}
+	if e.PrivateDNSEnabled != nil {
+		c.PrivateDNSEnabled = awssdk.Bool(*e.PrivateDNSEnabled)
+	}
+	return &c
+}
+
+// apply makes the endpoint what a successful ModifyVpcEndpoint of ch leaves
+// it: EC2 sends it back to pending for the changes that re-provision it.
+func (e *Endpoint) apply(ch EndpointChange) {
+	e.SubnetIDs = applySet(e.SubnetIDs, ch.AddSubnetIDs, ch.RemoveSubnetIDs)
+	e.SecurityGroupIDs = applySet(e.SecurityGroupIDs, ch.AddSecurityGroupIDs, ch.RemoveSecurityGroupIDs)
+	if ch.PrivateDNSEnabled != nil {
+		e.PrivateDNSEnabled = awssdk.Bool(*ch.PrivateDNSEnabled)
+	}
+	if ch.IPAddressType != "" {
+		e.IPAddressType = ch.IPAddressType
+	}
+	if ch.PolicyDocument != nil {
+		e.PolicyDocument = *ch.PolicyDocument
+	}
+	if ch.Reprovisions() {
+		e.State = "pending"
+	}
+}
+
+func applySet(set, add, remove []string) []string {
+	out := slices.DeleteFunc(slices.Clone(set), func(s string) bool { return slices.Contains(remove, s) })
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // DNSEntry is one DNS name of an endpoint.
@@ -163,6 +222,13 @@ type EndpointChange struct {
 func (ch EndpointChange) Empty() bool {
 	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs)+len(ch.AddSecurityGroupIDs)+len(ch.RemoveSecurityGroupIDs) == 0 &&
 		ch.PrivateDNSEnabled == nil && ch.IPAddressType == "" && ch.PolicyDocument == nil
+}
+
+// Reprovisions says whether the change sends the endpoint back to pending:
+// subnets, IP address type and private DNS do
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html).
+func (ch EndpointChange) Reprovisions() bool {
+	return len(ch.AddSubnetIDs)+len(ch.RemoveSubnetIDs) > 0 || ch.IPAddressType != "" || ch.PrivateDNSEnabled != nil
 }
 
 // String lists what changes, for events and logs.

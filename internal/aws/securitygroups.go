@@ -3,9 +3,12 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -47,6 +50,24 @@ type SecurityGroup struct {
 	VpcID   string
 	Ingress []IngressRule
 	Tags    map[string]string
+	// SettlesIn, for a group the operator created a moment ago, is how long
+	// until EC2's reads are expected to show it (Inventory): until then EC2
+	// may answer InvalidGroup.NotFound to a call naming it. Zero otherwise.
+	SettlesIn time.Duration
+}
+
+// clone is a deep copy (nil for nil).
+func (g *SecurityGroup) clone() *SecurityGroup {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Ingress = slices.Clone(g.Ingress)
+	c.Tags = maps.Clone(g.Tags)
+	if c.Tags == nil {
+		c.Tags = map[string]string{}
+	}
+	return &c
 }
 
 // DesiredIngress is HTTPS from each source and nothing else.

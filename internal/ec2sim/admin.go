@@ -26,6 +26,8 @@ type durationJSON struct {
 type throttleJSON struct {
 	Disabled bool    `json:"disabled"`
 	Scale    float64 `json:"scale,omitempty"`
+	// TimeScale multiplies the refill rates only (ThrottleConfig.TimeScale).
+	TimeScale float64 `json:"timeScale,omitempty"`
 }
 
 // serveAdmin serves the simulator's control endpoints, for people and scripts driving a
@@ -37,7 +39,7 @@ type throttleJSON struct {
 //	POST   /_sim/faults                {"action":"CreateVpcEndpoint","errorRate":0.5,"errorCode":"Unavailable","latency":"200ms","afterApply":true,"times":3}
 //	DELETE /_sim/faults                remove every fault
 //	POST   /_sim/eventual-consistency  {"duration":"5s"}
-//	POST   /_sim/throttle              {"disabled":false,"scale":10}
+//	POST   /_sim/throttle              {"disabled":false,"scale":10,"timeScale":20}
 func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + strings.TrimPrefix(r.URL.Path, adminPathPrefix)
 	switch route {

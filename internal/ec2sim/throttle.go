@@ -14,8 +14,14 @@ type ThrottleConfig struct {
 	// Disabled turns throttling off.
 	Disabled bool
 	// Scale multiplies every bucket's capacity and refill rate: 10 allows ten times AWS's
-	// rates. 0 means 1.
+	// rates, as for an account whose limits AWS raised. 0 means 1.
 	Scale float64
+	// TimeScale multiplies every bucket's refill rate but not its capacity: it runs AWS's
+	// buckets K times faster, for a run where one second of wall time stands for K seconds
+	// of AWS time (pending delays and the client's own settings divided by K likewise). A
+	// bucket still holds the same burst and drains after as many calls; it only refills K
+	// times sooner. 0 means 1. It applies on top of Scale.
+	TimeScale float64
 }
 
 // tokenBucket is one of EC2's per-account request buckets: how many requests it holds and
@@ -32,8 +38,11 @@ const (
 	bucketTags                 = "Tags"
 )
 
-// awsBuckets are EC2's documented default buckets. Endpoint actions are resource-intensive
-// and each has its own small bucket.
+// awsBuckets are EC2's documented default buckets: capacity (the burst) and refill rate per
+// second, from "Request token bucket sizes and refill rates" in "Request throttling for the
+// Amazon EC2 API"
+// (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html#throttling-limits-rate-based).
+// Endpoint actions are resource-intensive and each has its own small bucket.
 var awsBuckets = map[string]tokenBucket{
 	bucketNonMutating:          {capacity: 100, refill: 20},
 	bucketMutating:             {capacity: 50, refill: 5},
@@ -78,19 +87,24 @@ func newThrottler(c ThrottleConfig) *throttler {
 
 // configure replaces the buckets with full ones of the configured size.
 func (t *throttler) configure(c ThrottleConfig) {
-	scale := c.Scale
-	if scale <= 0 {
-		scale = 1
-	}
+	scale, timeScale := orOne(c.Scale), orOne(c.TimeScale)
 	limiters := make(map[string]*rate.Limiter, len(awsBuckets))
 	for name, b := range awsBuckets {
 		capacity := max(1, int(math.Round(b.capacity*scale)))
-		limiters[name] = rate.NewLimiter(rate.Limit(b.refill*scale), capacity)
+		limiters[name] = rate.NewLimiter(rate.Limit(b.refill*scale*timeScale), capacity)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.disabled = c.Disabled
 	t.limiters = limiters
+}
+
+// orOne is f, or 1 when f is not positive (an unset multiplier).
+func orOne(f float64) float64 {
+	if f <= 0 {
+		return 1
+	}
+	return f
 }
 
 // allow takes a token from the action's bucket at the simulator's time now.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/agentcore-io/vpce-operator/internal/ec2sim"
 )
@@ -111,5 +112,74 @@ func TestThrottlingCanBeTurnedOffAndOnWhileServing(t *testing.T) {
 	h.sim.SetThrottle(ec2sim.ThrottleConfig{})
 	if codes := burst(5, call); codes[3] != "" || codes[4] != "RequestLimitExceeded" {
 		t.Errorf("after turning throttling back on: %q, want full buckets again", codes)
+	}
+}
+
+// TestThrottleTimeScaleSpeedsUpRefillsButNotBursts runs AWS's buckets at a time scale: each
+// bucket holds AWS's burst and drains after as many calls as on AWS, and a spent token comes
+// back K times sooner. Scale, for raised account limits, multiplies the burst too.
+func TestThrottleTimeScaleSpeedsUpRefillsButNotBursts(t *testing.T) {
+	ctx := context.Background()
+	describe := func(_ testing.TB, h *harness) func() error {
+		return func() error {
+			_, err := h.client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+			return err
+		}
+	}
+	modifyVPC := func(_ testing.TB, h *harness) func() error {
+		return func() error {
+			_, err := h.client.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{
+				VpcId: aws.String(h.vpcID), EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(true)},
+			})
+			return err
+		}
+	}
+	tagVPC := func(_ testing.TB, h *harness) func() error {
+		return func() error {
+			_, err := h.client.CreateTags(ctx, &ec2.CreateTagsInput{
+				Resources: []string{h.vpcID}, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("platform")}},
+			})
+			return err
+		}
+	}
+	createEndpoint := func(t testing.TB, h *harness) func() error { return h.createEndpointCall(h.createGroup(t, "vpce")) }
+	cases := []struct {
+		name   string
+		config ec2sim.ThrottleConfig
+		call   func(testing.TB, *harness) func() error
+		// burst is how many calls a full bucket serves; refill is the tokens it regains per
+		// second.
+		burst  int
+		refill float64
+	}{
+		{"CreateVpcEndpoint at AWS's pace", ec2sim.ThrottleConfig{}, createEndpoint, 4, 0.3},
+		{"CreateVpcEndpoint at time scale 20", ec2sim.ThrottleConfig{TimeScale: 20}, createEndpoint, 4, 0.3 * 20},
+		{"Describe at time scale 10", ec2sim.ThrottleConfig{TimeScale: 10}, describe, 100, 20 * 10},
+		{"other mutating calls at time scale 4", ec2sim.ThrottleConfig{TimeScale: 4}, modifyVPC, 50, 5 * 4},
+		{"CreateTags at scale 2 and time scale 10", ec2sim.ThrottleConfig{Scale: 2, TimeScale: 10}, tagVPC, 200, 10 * 2 * 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, withThrottling(tc.config))
+			call := tc.call(t, h)
+			codes := burst(tc.burst+1, call)
+			for i, code := range codes[:tc.burst] {
+				if code == "RequestLimitExceeded" {
+					t.Fatalf("call %d of a full bucket of %d was throttled", i+1, tc.burst)
+				}
+			}
+			if codes[tc.burst] != "RequestLimitExceeded" {
+				t.Fatalf("call %d answered %q, want RequestLimitExceeded: the bucket holds %d", tc.burst+1, codes[tc.burst], tc.burst)
+			}
+			// One token comes back after 1/refill seconds, not before.
+			gap := time.Duration(float64(time.Second) / tc.refill)
+			h.clock.Advance(gap * 9 / 10)
+			wantCode(t, call(), "RequestLimitExceeded")
+			h.clock.Advance(gap * 2 / 10)
+			if code := errorCode(call()); code == "RequestLimitExceeded" {
+				t.Fatalf("still throttled %s after the bucket was emptied, want a token back after %s", gap*11/10, gap)
+			}
+			wantCode(t, call(), "RequestLimitExceeded")
+		})
 	}
 }
