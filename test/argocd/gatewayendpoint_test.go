@@ -83,16 +83,29 @@ status:
 			want: health{Status: "Healthy", Message: "Endpoint is ready"},
 		},
 		{
-			name: "an endpoint whose merged policy is too large is degraded",
+			name: "a ready endpoint with work under way (a queued policy write) is progressing, as kstatus says",
 			object: `
-metadata: {generation: 1}
+metadata: {generation: 2}
 status:
-  observedGeneration: 1
+  observedGeneration: 2
   state: available
   conditions:
-  - {type: PolicyApplied, status: "False", reason: PolicyTooLarge, message: "merged endpoint policy would be 21000 characters, 520 over EC2's limit of 20480"}
-  - {type: Ready, status: "False", reason: NotReady, message: Policy not applied}`,
-			want: health{Status: "Degraded", Message: "merged endpoint policy would be 21000 characters, 520 over EC2's limit of 20480"},
+  - {type: PolicyApplied, status: "True", reason: PolicyWriteQueued}
+  - {type: Ready, status: "True", reason: Ready, message: Endpoint vpce-1 is available}
+  - {type: Reconciling, status: "True", reason: Reconciling, message: "A policy change is queued and is written at 2026-03-01T10:00:30Z"}`,
+			want: health{Status: "Progressing", Message: "A policy change is queued and is written at 2026-03-01T10:00:30Z"},
+		},
+		{
+			name: "a ready endpoint whose Reconciling is False is healthy",
+			object: `
+metadata: {generation: 2}
+status:
+  observedGeneration: 2
+  state: available
+  conditions:
+  - {type: Ready, status: "True", reason: Ready, message: Endpoint vpce-1 is available}
+  - {type: Reconciling, status: "False", reason: Ready, message: "Nothing to do: AWS matches the spec."}`,
+			want: health{Status: "Healthy", Message: "Endpoint vpce-1 is available"},
 		},
 		{
 			name: "a failed endpoint is degraded and says why",

@@ -9,6 +9,7 @@ package manifests_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,10 +20,14 @@ import (
 	"github.com/agentcore-io/vpce-operator/internal/testenv"
 )
 
+// jobMatcher is a PromQL matcher of the job label; group 1 is its value.
+var jobMatcher = regexp.MustCompile(`\bjob\s*=~?\s*"([^"]*)"`)
+
 // TestServiceMonitorScrapesTheMetricsServiceWhenEnabled does what the
 // [PROMETHEUS] comment in config/default tells users to do, on a copy of
-// config/, and checks the ServiceMonitor that results. The API server has no
-// ServiceMonitor CRD, so this one is checked as rendered only.
+// config/, and checks the ServiceMonitor and PrometheusRule that result. The
+// API server has no monitoring.coreos.com CRDs, so they are checked as
+// rendered only (test/observability checks the rules' PromQL).
 func TestServiceMonitorScrapesTheMetricsServiceWhenEnabled(t *testing.T) {
 	root := t.TempDir()
 	for _, dir := range []string{"default", "crd", "rbac", "manager", "prometheus"} {
@@ -50,8 +55,35 @@ func TestServiceMonitorScrapesTheMetricsServiceWhenEnabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(withMonitor.objects), len(rendered.objects)+1; got != want {
-		t.Errorf("enabling Prometheus renders %d objects, want %d (config/default plus the ServiceMonitor)", got, want)
+	if got, want := len(withMonitor.objects), len(rendered.objects)+2; got != want {
+		t.Errorf("enabling Prometheus renders %d objects, want %d (config/default plus the ServiceMonitor and the PrometheusRule)", got, want)
+	}
+	ruleSets := withMonitor.ofKind("PrometheusRule")
+	if len(ruleSets) != 1 {
+		t.Fatalf("enabling Prometheus renders %d PrometheusRules, want 1", len(ruleSets))
+	}
+	if r := ruleSets[0]; r.GetAPIVersion() != "monitoring.coreos.com/v1" || r.GetNamespace() != namespace || !strings.HasPrefix(r.GetName(), namePrefix) {
+		t.Errorf("PrometheusRule %s %s/%s did not get config/default's namespace and prefix", r.GetAPIVersion(), r.GetNamespace(), r.GetName())
+	}
+	// The rules' job matchers name the Service as config/default names it:
+	// kustomize does not rewrite PromQL, so a renamed Service breaks them.
+	metricsService := namePrefix + "controller-manager-metrics-service"
+	groups, _, _ := unstructured.NestedSlice(ruleSets[0].Object, "spec", "groups")
+	jobs := 0
+	for _, g := range groups {
+		rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+		for _, r := range rules {
+			expr, _, _ := unstructured.NestedString(r.(map[string]any), "expr")
+			for _, job := range jobMatcher.FindAllStringSubmatch(expr, -1) {
+				jobs++
+				if job[1] != metricsService {
+					t.Errorf("a PrometheusRule expression selects job %q, but the ServiceMonitor's scrapes get job %q: %s", job[1], metricsService, expr)
+				}
+			}
+		}
+	}
+	if jobs == 0 {
+		t.Errorf("no expression of the PrometheusRule selects the operator's job %q (the OperatorDown alert does)", metricsService)
 	}
 	monitors := withMonitor.ofKind("ServiceMonitor")
 	if len(monitors) != 1 {
@@ -85,6 +117,9 @@ func TestServiceMonitorScrapesTheMetricsServiceWhenEnabled(t *testing.T) {
 		if _, ok := ep["authorization"]; !ok {
 			t.Error("ServiceMonitor endpoint sends no bearer token; the metrics endpoint refuses anonymous scrapes")
 		}
+	}
+	if honor, _, _ := unstructured.NestedBool(ep, "honorLabels"); !honor {
+		t.Error("ServiceMonitor endpoint does not honor labels: Prometheus would replace the namespace of the objects the operator's gauges count with its own")
 	}
 	if skip, _, _ := unstructured.NestedBool(ep, "tlsConfig", "insecureSkipVerify"); !skip {
 		if str("tlsConfig", "ca", "secret", "name") == "" {

@@ -1,9 +1,11 @@
--- Argo CD health of a vpce.agentcore.io GatewayAccessPolicy.
--- Degraded means a human must act: the policy was not accepted (bad ARN,
--- missing endpoint, namespace not allowed) or would make the endpoint's
--- merged policy too large. Applied but not yet past the gateway's policy
--- cache window is Progressing, with the time it becomes effective. Argo CD
--- runs this without the string library.
+-- Argo CD health of a vpce.agentcore.io GatewayAccessPolicy, in step with
+-- kstatus (what Flux and Helm 4 wait on). Degraded is Stalled: a person must
+-- act (the policy is refused, its endpoint is stalled, what it names has
+-- been missing for longer than the operator's --missing-reference-grace, or
+-- its ConfigMap's name is taken). Progressing is work under way: waiting for
+-- its endpoint or what it names, or applied but not yet past the gateway's
+-- policy cache, with the time it becomes effective. Healthy is Ready with
+-- nothing under way. Argo CD runs this without the string library.
 local hs = {}
 
 local conditions = {}
@@ -36,14 +38,6 @@ local function describe(c)
   return message
 end
 
--- Stalled and Reconciling are abnormal when True, every other type when not.
-local function abnormal(c)
-  if c.type == "Stalled" or c.type == "Reconciling" then
-    return c.status == "True"
-  end
-  return c.status ~= "True"
-end
-
 local ready = findCondition("Ready")
 
 local generation = nil
@@ -74,41 +68,19 @@ if stalled ~= nil and stalled.status == "True" then
   return hs
 end
 
-local accepted = findCondition("Accepted")
--- A referenced ACK Gateway that has no ARN yet is being created in AWS:
--- the policy is accepted by itself once it has one.
-if accepted ~= nil and accepted.status == "False" and accepted.reason == "WaitingForGatewayARN" then
-  hs.status = "Progressing"
-  hs.message = describe(accepted)
-  return hs
-end
-if accepted ~= nil and accepted.status == "False" then
-  hs.status = "Degraded"
-  hs.message = "Not accepted"
-  if accepted.reason ~= nil and accepted.reason ~= "" then
-    hs.message = accepted.reason
-  end
-  if accepted.message ~= nil and accepted.message ~= "" then
-    hs.message = hs.message .. ": " .. accepted.message
-  end
-  return hs
-end
-
-for _, c in ipairs(conditions) do
-  if c.reason == "PolicyTooLarge" and abnormal(c) then
-    hs.status = "Degraded"
-    hs.message = describe(c)
-    return hs
-  end
-end
-
-if ready ~= nil and ready.status == "True" then
+local reconciling = findCondition("Reconciling")
+local underWay = reconciling ~= nil and reconciling.status == "True"
+if ready ~= nil and ready.status == "True" and not underWay then
   hs.status = "Healthy"
   hs.message = describe(ready) or "Ready"
   return hs
 end
 
 hs.status = "Progressing"
+if underWay and messageOf(reconciling) ~= nil then
+  hs.message = messageOf(reconciling)
+  return hs
+end
 if ready ~= nil and ready.reason == "AwaitingPropagation" then
   local fallback = "Awaiting propagation to the gateway's policy cache"
   if obj.status.effectiveAt ~= nil then
@@ -117,5 +89,5 @@ if ready ~= nil and ready.reason == "AwaitingPropagation" then
   hs.message = messageOf(ready) or fallback
   return hs
 end
-hs.message = describe(ready) or describe(findCondition("Applied")) or "Waiting for the Ready condition"
+hs.message = describe(ready) or describe(reconciling) or describe(findCondition("Applied")) or "Waiting for the Ready condition"
 return hs

@@ -1,8 +1,10 @@
--- Argo CD health of a vpce.agentcore.io GatewayEndpoint.
--- Degraded means a human must act: the controller reports Stalled, the
--- merged endpoint policy is too large, or AWS failed or rejected the
--- endpoint. Anything else short of Ready is Progressing: the controller is
--- still working on it. Argo CD runs this without the string library.
+-- Argo CD health of a vpce.agentcore.io GatewayEndpoint, in step with
+-- kstatus (what Flux and Helm 4 wait on): Degraded means a human must act (the
+-- operator reports Stalled, or AWS failed or rejected the endpoint);
+-- Healthy is Ready with no work under way; anything else, including Ready
+-- with Reconciling True (a queued policy write), is Progressing: the
+-- operator is still working on it. Argo CD runs this without the string
+-- library.
 local hs = {}
 
 local conditions = {}
@@ -35,14 +37,6 @@ local function describe(c)
   return message
 end
 
--- Stalled and Reconciling are abnormal when True, every other type when not.
-local function abnormal(c)
-  if c.type == "Stalled" or c.type == "Reconciling" then
-    return c.status == "True"
-  end
-  return c.status ~= "True"
-end
-
 local ready = findCondition("Ready")
 
 local generation = nil
@@ -73,14 +67,6 @@ if stalled ~= nil and stalled.status == "True" then
   return hs
 end
 
-for _, c in ipairs(conditions) do
-  if c.reason == "PolicyTooLarge" and abnormal(c) then
-    hs.status = "Degraded"
-    hs.message = describe(c)
-    return hs
-  end
-end
-
 local state = obj.status.state
 if state == "failed" or state == "rejected" or state == "expired" then
   hs.status = "Degraded"
@@ -96,7 +82,13 @@ if state == "failed" or state == "rejected" or state == "expired" then
   return hs
 end
 
+local reconciling = findCondition("Reconciling")
 if ready ~= nil and ready.status == "True" then
+  if reconciling ~= nil and reconciling.status == "True" then
+    hs.status = "Progressing"
+    hs.message = describe(reconciling)
+    return hs
+  end
   hs.status = "Healthy"
   hs.message = describe(ready) or "Ready"
   return hs
@@ -115,5 +107,5 @@ if state == "pending" or state == "pendingacceptance" then
   hs.message = messageOf(ready) or ("VPC endpoint is " .. state)
   return hs
 end
-hs.message = describe(ready) or describe(findCondition("Reconciling")) or "Waiting for the Ready condition"
+hs.message = describe(ready) or describe(reconciling) or "Waiting for the Ready condition"
 return hs
