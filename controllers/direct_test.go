@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,6 +116,21 @@ func (d *direct) synced(obj client.Object) {
 	}, 10*time.Second, 10*time.Millisecond).Should(Equal(latest.GetResourceVersion()))
 }
 
+// untilReady reconciles ge, moving the clock on by each requeue, until it
+// is Ready: group, rules, endpoint, private DNS once available, available
+// again.
+func (d *direct) untilReady(ge *v1alpha1.GatewayEndpoint) {
+	d.t.Helper()
+	for range 200 {
+		res := d.reconcile(ge)
+		if strings.HasPrefix(d.condition(ge, v1alpha1.ConditionReady), "True/") {
+			return
+		}
+		d.clock.Step(max(res.RequeueAfter, time.Second))
+	}
+	d.t.Fatalf("%s is not Ready after 200 passes: %s", ge.Name, d.condition(ge, v1alpha1.ConditionReady))
+}
+
 func (d *direct) endpoint(name string) *v1alpha1.GatewayEndpoint {
 	ge := &v1alpha1.GatewayEndpoint{}
 	ge.Namespace, ge.Name = d.namespace, name
@@ -182,8 +198,9 @@ func TestAStalledEndpointWaitsFiveMinutesAndResumesOnceTheVPCIsFixed(t *testing.
 	})
 	d.g.Expect(err).NotTo(HaveOccurred())
 	ge := d.endpoint("gw")
-	d.reconcile(ge)
-	res := d.reconcile(ge)
+	res := d.reconcile(ge) // the group; its rules and the endpoint wait for EC2 to list it
+	d.clock.Step(res.RequeueAfter)
+	res = d.reconcile(ge)
 	d.g.Expect(d.condition(ge, v1alpha1.ConditionStalled)).To(And(HavePrefix("True/VPCDNSDisabled"), ContainSubstring("enableDnsHostnames")))
 	d.g.Expect(res.RequeueAfter).To(Equal(5 * time.Minute))
 	d.g.Expect(d.sim.Calls()).NotTo(HaveKey("CreateVpcEndpoint"))
@@ -220,8 +237,9 @@ func TestAClientTokenSpentOnAnEndpointThatIsGoneIsReplacedAfterTheGrace(t *testi
 	_, err = d.ec2.DeleteVpcEndpoints(context.Background(), &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{aws.ToString(out.VpcEndpoint.VpcEndpointId)}})
 	d.g.Expect(err).NotTo(HaveOccurred())
 
-	d.reconcile(ge)
-	res := d.reconcile(ge)
+	res := d.reconcile(ge) // the group; its rules and the endpoint wait for EC2 to list it
+	d.clock.Step(res.RequeueAfter)
+	res = d.reconcile(ge)
 	d.g.Expect(d.condition(ge, v1alpha1.ConditionEndpointAvailable)).To(HavePrefix("False/Creating"))
 	d.g.Expect(d.sim.Calls()["CreateVpcEndpoint"]["IdempotentParameterMismatch"]).To(BeNumerically(">=", 1))
 	d.g.Expect(res.RequeueAfter).To(BeNumerically(">", 0))

@@ -70,6 +70,15 @@ func TestAReconcileOverTheClientSideBudgetRequeuesForTheBucketsWaitInsteadOfWait
 			ge.Spec.PrivateDNS.Enabled = ptr.To(false)
 		}))
 	}
+	// Their groups first, whose rules (and then the endpoints) wait for
+	// EC2 to list them; the client's buckets run on the wall clock.
+	var settle time.Duration
+	for _, ge := range objs {
+		res, _, err := d.pass(ge)
+		d.g.Expect(err).NotTo(HaveOccurred(), ge.Name)
+		settle = max(settle, res.RequeueAfter)
+	}
+	d.clock.Step(settle)
 	results := map[string]ctrl.Result{}
 	for _, ge := range objs {
 		res, _, err := d.pass(ge)

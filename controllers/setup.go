@@ -67,7 +67,7 @@ var registerMetrics sync.Once
 // condition. Setup registers them with controller-runtime's registry, which
 // the manager serves; a metric registered already counts as registered.
 func RegisterMetrics(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{awsclient.APICalls, awsclient.RateLimitWait, VerificationResults, ObjectConditions} {
+	for _, c := range []prometheus.Collector{awsclient.APICalls, awsclient.RateLimitWait, awsclient.InventoryCalls, VerificationResults, ObjectConditions} {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
 			if !errors.As(err, &already) {

@@ -122,13 +122,7 @@ func newVerifyRigWith(t *testing.T, privateDNS bool, tune ...func(*controllers.V
 		r.ge.Spec.PrivateDNS.Enabled = ptr.To(false)
 		d.g.Expect(env.Client.Update(context.Background(), r.ge)).To(Succeed())
 	}
-	d.reconcile(r.ge)
-	d.reconcile(r.ge)
-	d.clock.Step(awsPending)
-	d.reconcile(r.ge) // available: private DNS goes on
-	d.clock.Step(awsPending)
-	d.reconcile(r.ge)
-	d.g.Expect(d.condition(r.ge, v1alpha1.ConditionReady)).To(HavePrefix("True/"))
+	d.untilReady(r.ge)
 	r.endpoint = r.interfacesOf(r.ge.Status.EndpointID)
 	d.g.Expect(gw.AddEndpoint(r.endpoint)).To(Succeed())
 	r.dns.gateways, r.dns.endpoint = r.endpoint.Addresses, r.endpoint.Addresses

@@ -365,11 +365,13 @@ func (inv *Inventory) once(ctx context.Context, slot **flight, due func() bool, 
 func (inv *Inventory) refresh(ctx context.Context) error {
 	at := inv.opts.Now()
 	clusterTag := filter("tag:"+v1alpha1.TagCluster, inv.opts.Cluster)
-	eps, _, err := inv.c.listEndpoints(ctx, clusterTag)
+	eps, pages, err := inv.c.listEndpoints(ctx, clusterTag)
+	InventoryCalls.WithLabelValues("refresh").Add(float64(pages))
 	if err != nil {
 		return err
 	}
-	groups, err := inv.c.listGroups(ctx, clusterTag)
+	groups, pages, err := inv.c.listGroups(ctx, clusterTag)
+	InventoryCalls.WithLabelValues("refresh").Add(float64(pages))
 	if err != nil {
 		return err
 	}
@@ -412,6 +414,7 @@ func (inv *Inventory) poll(ctx context.Context) error {
 	for chunk := range slices.Chunk(watched, maxFilterValues) {
 		eps, n, err := inv.c.listEndpoints(ctx, filter("tag:"+v1alpha1.TagCluster, inv.opts.Cluster), filter("vpc-endpoint-id", chunk...))
 		pages += n
+		InventoryCalls.WithLabelValues("poll").Add(float64(n))
 		if err != nil {
 			return err
 		}
@@ -726,20 +729,23 @@ func (c *Client) listEndpoints(ctx context.Context, filters ...types.Filter) ([]
 	return out, n, nil
 }
 
-// listGroups reads every security group the filters select.
-func (c *Client) listGroups(ctx context.Context, filters ...types.Filter) ([]*SecurityGroup, error) {
+// listGroups reads every security group the filters select, and says how
+// many pages it took.
+func (c *Client) listGroups(ctx context.Context, filters ...types.Filter) ([]*SecurityGroup, int, error) {
 	var out []*SecurityGroup
 	pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{
 		Filters: filters,
 	})
+	n := 0
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
+		n++
 		if err != nil {
-			return nil, fmt.Errorf("describing security groups: %w", err)
+			return nil, n, fmt.Errorf("describing security groups: %w", err)
 		}
 		for _, g := range page.SecurityGroups {
 			out = append(out, groupFromEC2(g))
 		}
 	}
-	return out, nil
+	return out, n, nil
 }

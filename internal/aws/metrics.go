@@ -35,6 +35,16 @@ var RateLimitWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 	Buckets: []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 }, []string{"class", "result"})
 
+// InventoryCalls counts the Describe calls (pages) the inventories make, by
+// purpose: refresh (every endpoint and group of the cluster, once per sync
+// period) and poll (the pending and deleting endpoints, every
+// --pending-poll-interval while there are any). Reads by ID of what is not
+// the cluster's are not among them.
+var InventoryCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "agentcore_vpce_inventory_describe_calls_total",
+	Help: "Describe calls (pages) the per-region inventories made, by purpose (refresh, poll).",
+}, []string{"purpose"})
+
 // countCalls is an SDK middleware in the finalize step, after the retry
 // middleware, so that it sees every attempt.
 func countCalls(stack *middleware.Stack) error {

@@ -13,6 +13,9 @@ const (
 	metricRSS            = "process_resident_memory_bytes"
 	metricReconcileTime  = "controller_runtime_reconcile_time_seconds"
 	metricReconcileTotal = "controller_runtime_reconcile_total"
+	// metricInventoryCalls counts the inventory's Describe calls by purpose
+	// (refresh, poll).
+	metricInventoryCalls = "agentcore_vpce_inventory_describe_calls_total"
 	metricActiveWorkers  = "controller_runtime_active_workers"
 	metricQueueDepth     = "workqueue_depth"
 	metricQueueAdds      = "workqueue_adds_total"
@@ -120,4 +123,17 @@ func nearestRank(sorted []float64, q float64) float64 {
 	}
 	i := int(math.Ceil(q*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// sumSeriesWith sums the counters of mf whose label name has value.
+func sumSeriesWith(mf *dto.MetricFamily, name, value string) float64 {
+	var sum float64
+	for _, m := range mf.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name && l.GetValue() == value {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

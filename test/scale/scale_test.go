@@ -97,6 +97,9 @@ type result struct {
 	allReady, floor                            float64
 	reconcileP99Wall                           float64 // wall seconds
 	reconciles                                 float64
+	// pollCalls and refreshCalls are the inventory's Describe calls from
+	// apply to Ready, from the manager's own count.
+	pollCalls, refreshCalls float64
 	heapAtReady, rssAtReady                    float64 // bytes
 
 	// Steady state, over resyncs sync periods.
@@ -172,6 +175,8 @@ func (f *fleet) run() result {
 	r.heapAtReady, r.rssAtReady = sumSeries(mfs[metricHeap]), sumSeries(mfs[metricRSS])
 	r.reconcileP99Wall = histogramQuantile(mfs[metricReconcileTime], 0.99)
 	r.reconciles = sumSeries(mfs[metricReconcileTotal])
+	r.pollCalls = sumSeriesWith(mfs[metricInventoryCalls], "purpose", "poll")
+	r.refreshCalls = sumSeriesWith(mfs[metricInventoryCalls], "purpose", "refresh")
 
 	// Steady state: three sync periods, counted. The loop measures; nothing waits on it.
 	f.sim.ResetCalls()
@@ -244,6 +249,8 @@ func (r result) report(b *testing.B) {
 		r.n, r.k, orNone(r.flagsPassed), orNone(r.flagsMissing))
 	fmt.Fprintf(&t, "apply→Ready: reads/endpoint %.2f (preflight %.2f, other %.2f), mutating/endpoint %.2f, RequestLimitExceeded %d\n",
 		float64(r.reads)/n, float64(r.preflightReads)/n, float64(r.reads-r.preflightReads)/n, float64(r.mutating)/n, r.throttled)
+	fmt.Fprintf(&t, "apply→Ready: inventory polls %.0f (%.2f reads/s over %.0f s), refreshes %.0f; per endpoint excluding polls and preflight %.2f\n",
+		r.pollCalls, r.pollCalls/r.allReady, r.allReady, r.refreshCalls, (float64(r.reads-r.preflightReads)-r.pollCalls)/n)
 	fmt.Fprintf(&t, "apply→Ready: available→Ready p50 %.1f s, p99 %.1f s (%d unmatched); all Ready after %.1f s, floor %.1f s, ratio %.2f\n",
 		p50, p99, r.unmatched, r.allReady, r.floor, r.allReady/r.floor)
 	fmt.Fprintf(&t, "manager: %.0f reconciles to Ready, p99 %.1f ms wall (%.2f s); heap %.1f MiB, RSS %.1f MiB at Ready, %.1f / %.1f MiB after the resyncs\n",
@@ -260,6 +267,8 @@ func (r result) report(b *testing.B) {
 
 	b.ReportMetric(float64(r.reads)/n, "reads/endpoint")
 	b.ReportMetric(float64(r.reads-r.preflightReads)/n, "reads-excl-preflight/endpoint")
+	b.ReportMetric((float64(r.reads-r.preflightReads)-r.pollCalls)/n, "reads-excl-preflight-and-poll/endpoint")
+	b.ReportMetric(r.pollCalls/r.allReady, "poll-reads/s")
 	b.ReportMetric(float64(r.preflightReads)/n, "preflight-reads/endpoint")
 	b.ReportMetric(float64(r.mutating)/n, "mutating/endpoint")
 	b.ReportMetric(p50, "s-available-to-ready-p50")
