@@ -100,7 +100,7 @@ type result struct {
 	// pollCalls and refreshCalls are the inventory's Describe calls from
 	// apply to Ready, from the manager's own count.
 	pollCalls, refreshCalls float64
-	heapAtReady, rssAtReady                    float64 // bytes
+	heapAtReady, rssAtReady float64 // bytes
 
 	// Steady state, over resyncs sync periods.
 	resyncs                  float64
