@@ -58,6 +58,11 @@ const (
 // to be reported Ready.
 const recheckPriority = 10
 
+// changedPriority puts an object whose endpoint a poll or a refresh found
+// changed (most often: it became available) ahead of the rechecks of
+// pending endpoints too, so that Ready follows available at once.
+const changedPriority = 20
+
 // GatewayEndpointReconciler drives an interface VPC endpoint, its security
 // group and its policy document. It is the only writer of the AWS endpoint.
 type GatewayEndpointReconciler struct {
@@ -376,8 +381,8 @@ func (r *GatewayEndpointReconciler) inventory(cloud *awsclient.Client) *awsclien
 	return actual.(*awsclient.Inventory)
 }
 
-// enqueue reconciles the objects whose endpoint changed, ahead of objects
-// still queued for their first create.
+// enqueue reconciles the objects whose endpoint changed, ahead of rechecks
+// and of objects still queued for their first create.
 func (r *GatewayEndpointReconciler) enqueue(objects []types.NamespacedName) {
 	q := r.queue.Load()
 	if q == nil {
@@ -389,7 +394,7 @@ func (r *GatewayEndpointReconciler) enqueue(objects []types.NamespacedName) {
 		}
 		req := reconcile.Request{NamespacedName: o}
 		if pq, ok := (*q).(priorityqueue.PriorityQueue[reconcile.Request]); ok {
-			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(recheckPriority)}, req)
+			pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(changedPriority)}, req)
 		} else {
 			(*q).Add(req)
 		}
