@@ -362,3 +362,25 @@ func setDiff(want, has []string) (add, remove []string) {
 	sort.Strings(remove)
 	return add, remove
 }
+
+// listEndpoints reads every endpoint the filters select, and says how many
+// pages it took. Without MaxResults EC2 decides the page size (at most
+// 1,000 items for DescribeVpcEndpoints).
+func (c *Client) listEndpoints(ctx context.Context, filters ...types.Filter) ([]*Endpoint, int, error) {
+	var out []*Endpoint
+	pages := ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{
+		Filters: filters,
+	})
+	n := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		n++
+		if err != nil {
+			return nil, n, fmt.Errorf("describing vpc endpoints: %w", err)
+		}
+		for _, v := range page.VpcEndpoints {
+			out = append(out, endpointFromEC2(v))
+		}
+	}
+	return out, n, nil
+}

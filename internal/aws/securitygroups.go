@@ -338,3 +338,24 @@ func (c *Client) GroupHolders(ctx context.Context, groupID string) (interfaces, 
 	}
 	return interfaces, referencingGroups, nil
 }
+
+// listGroups reads every security group the filters select, and says how
+// many pages it took.
+func (c *Client) listGroups(ctx context.Context, filters ...types.Filter) ([]*SecurityGroup, int, error) {
+	var out []*SecurityGroup
+	pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{
+		Filters: filters,
+	})
+	n := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		n++
+		if err != nil {
+			return nil, n, fmt.Errorf("describing security groups: %w", err)
+		}
+		for _, g := range page.SecurityGroups {
+			out = append(out, groupFromEC2(g))
+		}
+	}
+	return out, n, nil
+}
