@@ -135,15 +135,13 @@ func (c *Client) describeEndpoints(filterName string, keyOf func(types.VpcEndpoi
 		pages := ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{
 			Filters: []types.Filter{filter(filterName, keys...)},
 		})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("describing vpc endpoints: %w", err)
-			}
+		if _, err := eachPage(ctx, pages, "vpc endpoints", func(page *ec2.DescribeVpcEndpointsOutput) {
 			for _, v := range page.VpcEndpoints {
 				k := keyOf(v)
 				out[k] = append(out[k], v)
 			}
+		}); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
@@ -368,19 +366,14 @@ func setDiff(want, has []string) (add, remove []string) {
 // 1,000 items for DescribeVpcEndpoints).
 func (c *Client) listEndpoints(ctx context.Context, filters ...types.Filter) ([]*Endpoint, int, error) {
 	var out []*Endpoint
-	pages := ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{
-		Filters: filters,
-	})
-	n := 0
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		n++
-		if err != nil {
-			return nil, n, fmt.Errorf("describing vpc endpoints: %w", err)
-		}
+	pages := ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{Filters: filters})
+	n, err := eachPage(ctx, pages, "vpc endpoints", func(page *ec2.DescribeVpcEndpointsOutput) {
 		for _, v := range page.VpcEndpoints {
 			out = append(out, endpointFromEC2(v))
 		}
+	})
+	if err != nil {
+		return nil, n, err
 	}
 	return out, n, nil
 }

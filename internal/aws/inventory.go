@@ -96,9 +96,6 @@ func NewInventory(c *Client, opts InventoryOptions) *Inventory {
 		groups: map[string]*groupEntry{}, others: map[string]*groupEntry{}}
 }
 
-// Client is the EC2 client of the inventory's region.
-func (inv *Inventory) Client() *Client { return inv.c }
-
 // OnChange sets what is told the objects (by their namespace and name tags)
 // whose endpoint or group a refresh or a poll found changed.
 func (inv *Inventory) OnChange(f func([]k8stypes.NamespacedName)) {
@@ -241,13 +238,6 @@ func (inv *Inventory) current(ctx context.Context) error {
 
 func (inv *Inventory) refreshDueLocked() bool {
 	return !inv.loaded || inv.opts.Now().Sub(inv.refreshedAt) >= inv.opts.RefreshEvery
-}
-
-// Refresh reads every endpoint and group of the cluster, once for all the
-// callers that ask meanwhile.
-func (inv *Inventory) Refresh(ctx context.Context) error {
-	_, err := inv.once(ctx, &inv.refreshing, func() bool { return true }, inv.refresh)
-	return err
 }
 
 // PollIfDue reads the pending and deleting endpoints if any are and the last

@@ -180,15 +180,13 @@ func (c *Client) describeGroups(filterName string, keyOf func(types.SecurityGrou
 		pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{
 			Filters: []types.Filter{filter(filterName, keys...)},
 		})
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("describing security groups: %w", err)
-			}
+		if _, err := eachPage(ctx, pages, "security groups", func(page *ec2.DescribeSecurityGroupsOutput) {
 			for _, g := range page.SecurityGroups {
 				k := keyOf(g)
 				out[k] = append(out[k], g)
 			}
+		}); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
@@ -343,19 +341,14 @@ func (c *Client) GroupHolders(ctx context.Context, groupID string) (interfaces, 
 // many pages it took.
 func (c *Client) listGroups(ctx context.Context, filters ...types.Filter) ([]*SecurityGroup, int, error) {
 	var out []*SecurityGroup
-	pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{
-		Filters: filters,
-	})
-	n := 0
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		n++
-		if err != nil {
-			return nil, n, fmt.Errorf("describing security groups: %w", err)
-		}
+	pages := ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{Filters: filters})
+	n, err := eachPage(ctx, pages, "security groups", func(page *ec2.DescribeSecurityGroupsOutput) {
 		for _, g := range page.SecurityGroups {
 			out = append(out, groupFromEC2(g))
 		}
+	})
+	if err != nil {
+		return nil, n, err
 	}
 	return out, n, nil
 }
